@@ -1,0 +1,36 @@
+import { isProvmarkError } from '../errors.js';
+
+/** Exit codes shared by every command (README "CLI"). */
+export const EXIT = { ok: 0, failed: 1, usage: 2, absent: 3 } as const;
+
+/** Print one JSON object per line (NDJSON) on stdout. */
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value)}\n`);
+}
+
+/** One line on stderr: the error code and what to do. */
+export function formatError(err: unknown): string {
+  if (isProvmarkError(err)) {
+    const hint = (err as { hint?: string }).hint;
+    return `provmark: ${err.code}: ${err.message}${hint ? ` — ${hint}` : ''}`;
+  }
+  if (err instanceof TypeError || err instanceof RangeError) return `provmark: ERR_USAGE: ${err.message}`;
+  return `provmark: ERR_INTERNAL: ${err instanceof Error ? err.message : String(err)} — please report this as a bug`;
+}
+
+export function printError(err: unknown): void {
+  process.stderr.write(`${formatError(err).replace(/\s*\n\s*/g, ' ')}\n`);
+}
+
+/**
+ * Run a command body and turn its result into the process exit code.
+ * Coded errors and misuse exit 2 with one line on stderr; never a stack trace.
+ */
+export async function runCommand(body: () => Promise<number>): Promise<void> {
+  try {
+    process.exitCode = await body();
+  } catch (err) {
+    printError(err);
+    process.exitCode = EXIT.usage;
+  }
+}

@@ -1,0 +1,17 @@
+import { Command } from 'commander';
+import { registerKeygen } from './keygen.js';
+import { registerSign } from './sign.js';
+import { registerVerify } from './verify.js';
+
+/** Build the `provmark` command-line program (exported for tests). */
+export function buildProgram(): Command {
+  const program = new Command('provmark')
+    .description('Content provenance: C2PA signing and verification, invisible watermarks, detection')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerKeygen(program);
+  registerSign(program);
+  registerVerify(program);
+  return program;
+}
