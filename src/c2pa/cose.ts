@@ -1,0 +1,80 @@
+/**
+ * COSE_Sign1 (RFC 9052 §4.2) as C2PA uses it for claim signatures (C2PA 2.x §14.2):
+ * detached payload, protected header `{1: alg, 33: x5chain}`, and an unprotected `pad`
+ * byte string so the structure fills exactly the space the engine reserved.
+ */
+import { Encoder, Tag } from 'cbor-x';
+
+/** COSE algorithm identifiers (IANA COSE Algorithms registry). */
+export const COSE_ALG = {
+  Ed25519: -8,
+  ES256: -7,
+  ES384: -35,
+  ES512: -36,
+  PS256: -37,
+  PS384: -38,
+  PS512: -39,
+} as const;
+export type SigningAlgorithm = keyof typeof COSE_ALG;
+
+const HEADER_ALG = 1;
+const HEADER_X5CHAIN = 33;
+const COSE_SIGN1_TAG = 18;
+
+// Maps must encode as CBOR maps (not objects with string keys) and byte strings as bstr.
+const cbor = new Encoder({
+  mapsAsObjects: false,
+  useRecords: false,
+  variableMapSize: true,
+  tagUint8Array: false,
+});
+
+const encode = (value: unknown): Uint8Array => {
+  const out = cbor.encode(value);
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+};
+
+/** The serialized protected header for `alg` and the certificate chain (leaf first, DER). */
+export function encodeProtectedHeader(alg: SigningAlgorithm, chain: readonly Uint8Array[]): Uint8Array {
+  const x5chain = chain.length === 1 ? chain[0] : [...chain];
+  return encode(
+    new Map<number, unknown>([
+      [HEADER_ALG, COSE_ALG[alg]],
+      [HEADER_X5CHAIN, x5chain],
+    ]),
+  );
+}
+
+/** Sig_structure for COSE_Sign1 with a detached payload and empty external AAD (RFC 9052 §4.4). */
+export function encodeSigStructure(protectedHeader: Uint8Array, payload: Uint8Array): Uint8Array {
+  return encode(['Signature1', protectedHeader, new Uint8Array(0), payload]);
+}
+
+function encodeSign1(
+  protectedHeader: Uint8Array,
+  signature: Uint8Array,
+  padLength: number | undefined,
+): Uint8Array {
+  const unprotected = new Map<string, unknown>();
+  if (padLength !== undefined) unprotected.set('pad', new Uint8Array(padLength));
+  return encode(new Tag([protectedHeader, unprotected, null, signature], COSE_SIGN1_TAG));
+}
+
+/**
+ * Assemble a tagged COSE_Sign1 padded to exactly `reserveSize` bytes.
+ * Returns undefined when the signature and chain do not fit in the reserved space.
+ */
+export function encodePaddedSign1(
+  protectedHeader: Uint8Array,
+  signature: Uint8Array,
+  reserveSize: number,
+): Uint8Array | undefined {
+  // The length prefix of the pad grows with the pad, so search the few lengths near the estimate.
+  const bare = encodeSign1(protectedHeader, signature, 0).length;
+  const base = reserveSize - bare;
+  for (let pad = Math.max(0, base - 10); pad <= base; pad++) {
+    const out = encodeSign1(protectedHeader, signature, pad);
+    if (out.length === reserveSize) return out;
+  }
+  return undefined;
+}

@@ -1,0 +1,30 @@
+/**
+ * `provmark/sign`: C2PA signing, signers and development credentials.
+ * @packageDocumentation
+ */
+export { sign, type SignOptions, type SignResult } from './sign.js';
+export {
+  createPemSigner,
+  createEd25519Signer,
+  createCallbackSigner,
+  type Signer,
+  type SigningAlgorithm,
+  type PemInput,
+  type PemSignerOptions,
+  type Ed25519SignerOptions,
+  type CallbackSignerOptions,
+} from './signers.js';
+export {
+  generateDevCredentials,
+  type DevCredentials,
+  type DevCredentialOptions,
+  type DevKeyAlgorithm,
+} from './credentials.js';
+export {
+  DIGITAL_SOURCE_TYPES,
+  digitalSourceTypeUri,
+  type DigitalSourceType,
+  type ManifestInput,
+  type ActionInput,
+  type AssertionInput,
+} from './manifest.js';

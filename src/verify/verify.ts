@@ -1,0 +1,222 @@
+import { createHash } from 'node:crypto';
+import { engineContextJson } from '../c2pa/context.js';
+import type { EngineReadResult, EngineStore } from '../c2pa/read.js';
+import { readManifestStore } from '../c2pa/read.js';
+import { isProvmarkError } from '../errors.js';
+import { readMediaInput } from '../media/io.js';
+import { FORMATS, sniffFormat, type FormatInfo } from '../media/sniff.js';
+import type { MediaInput } from '../types.js';
+import { statusesOf, summariseManifest } from './summary.js';
+import { resolveTrust, type TrustOptions } from './trust.js';
+import type { ManifestReport, ValidationStatus, VerifyReport } from './types.js';
+
+export interface VerifyOptions {
+  /** Trust anchors and lists; without any, a good signature is `valid` but never `trusted`. */
+  readonly trust?: TrustOptions;
+  /**
+   * A sidecar manifest store (`.c2pa`) for `input`. The engine validates the store; provmark then
+   * checks its data-hash binding against `input` itself (the engine has no call for that pairing).
+   */
+  readonly sidecar?: MediaInput;
+  /** Let the engine fetch a manifest that the file references only by URL (network). Default false. */
+  readonly fetchRemoteManifests?: boolean;
+}
+
+/** Codes that only say the signer is not on a configured list: a trust verdict, not tampering. */
+const TRUST_ONLY_FAILURES = new Set(['signingCredential.untrusted']);
+
+/**
+ * Verify the C2PA manifest of a file: integrity (hard binding, assertion hashes), signature,
+ * certificate profile and trust. Never throws on bad content: the verdict is in the report.
+ *
+ * @example
+ * ```ts
+ * const report = await verify('photo.jpg', { trust: { anchors: ['ca.pem'] } });
+ * if (report.state === 'trusted') console.log(report.activeManifest?.signer.commonName);
+ * ```
+ */
+export async function verify(input: MediaInput, options: VerifyOptions = {}): Promise<VerifyReport> {
+  if (options === null || typeof options !== 'object') throw new TypeError('Expected an options object');
+  const bytes = await readMediaInput(input);
+  let format: FormatInfo;
+  try {
+    format = sniffFormat(bytes);
+  } catch (err) {
+    return unreadable(undefined, err);
+  }
+  const contextJson = engineContextJson({
+    trust: await resolveTrust(options.trust),
+    fetchRemoteManifests: options.fetchRemoteManifests ?? false,
+  });
+  if (options.sidecar !== undefined)
+    return verifySidecar(bytes, format, await readMediaInput(options.sidecar, 'sidecar'), contextJson);
+  return toReport(format, await readManifestStore(bytes, format.mime, contextJson));
+}
+
+function unreadable(format: FormatInfo | undefined, err: unknown): VerifyReport {
+  if (!isProvmarkError(err)) throw err;
+  return {
+    state: 'absent',
+    format: format?.format,
+    statuses: [],
+    error: { code: err.code, message: err.message },
+  };
+}
+
+function toReport(format: FormatInfo, read: EngineReadResult): VerifyReport {
+  switch (read.kind) {
+    case 'absent':
+      return { state: 'absent', format: format.format, statuses: [] };
+    case 'remote':
+      return { state: 'remote', format: format.format, statuses: [], remoteManifestUrl: read.url };
+    case 'failed': {
+      const { failure } = read;
+      if (failure.kind === 'UnsupportedType') {
+        return {
+          state: 'absent',
+          format: format.format,
+          statuses: [],
+          error: {
+            code: 'ERR_UNSUPPORTED_FORMAT',
+            message: `The C2PA engine cannot read ${format.mime} files`,
+          },
+        };
+      }
+      if (failure.kind === 'InvalidAsset' || failure.kind === 'IoError') {
+        return {
+          state: 'absent',
+          format: format.format,
+          statuses: [],
+          error: {
+            code: 'ERR_CORRUPT_MEDIA',
+            message: `The ${format.mime} file cannot be parsed: ${failure.argument ?? failure.message}`,
+          },
+        };
+      }
+      // A manifest is there but cannot be decoded: that is a failed validation (C2PA `general.error`).
+      const status: ValidationStatus = {
+        code: 'general.error',
+        explanation: failure.message,
+        kind: 'failure',
+      };
+      return {
+        state: 'invalid',
+        format: format.format,
+        statuses: [status],
+        activeManifest: undefined,
+        manifestCount: 0,
+      };
+    }
+    case 'store':
+      return storeReport(
+        format,
+        read.store,
+        read.crJson,
+        statusesOf(read.store.validation_results?.activeManifest, read.store.validation_status),
+      );
+  }
+}
+
+function storeReport(
+  format: FormatInfo,
+  store: EngineStore,
+  crJson: unknown,
+  statuses: ValidationStatus[],
+  sidecar = false,
+): ManifestReport {
+  return {
+    state: stateOf(statuses),
+    format: format.format,
+    statuses,
+    activeManifest: summariseManifest(store, crJson),
+    manifestCount: Object.keys(store.manifests ?? {}).length,
+    ...(sidecar ? { sidecar } : {}),
+  };
+}
+
+/** The c2pa-rs rule: any failure but trust-only ones is invalid; untrusted is valid; else trusted. */
+function stateOf(statuses: readonly ValidationStatus[]): ManifestReport['state'] {
+  const failures = statuses.filter((s) => s.kind === 'failure');
+  if (failures.some((s) => !TRUST_ONLY_FAILURES.has(s.code))) return 'invalid';
+  if (failures.length > 0) return 'valid';
+  return statuses.some((s) => s.code === 'signingCredential.trusted') ? 'trusted' : 'valid';
+}
+
+interface DataHashAssertion {
+  alg?: string;
+  hash?: string;
+  exclusions?: Array<{ start: number; length: number }>;
+}
+
+/** crJSON writes byte strings as `b64'…'`. */
+function crBytes(value: unknown): Buffer | undefined {
+  const m = typeof value === 'string' ? /^b64'(.*)'$/.exec(value) : null;
+  return m ? Buffer.from(m[1]!, 'base64') : undefined;
+}
+
+function activeCrAssertions(crJson: unknown, label: string | undefined): Record<string, unknown> | undefined {
+  const manifests = (
+    crJson as { manifests?: Array<{ label?: string; assertions?: Record<string, unknown> }> }
+  )?.manifests;
+  return manifests?.find((m) => m.label === label)?.assertions;
+}
+
+/**
+ * Sidecar: validate the store with the engine, then check the data-hash binding against the
+ * asset ourselves (C2PA 2.x §9.2 "Data hash": SHA over the asset minus the exclusion ranges).
+ */
+async function verifySidecar(
+  asset: Uint8Array,
+  format: FormatInfo,
+  store: Uint8Array,
+  contextJson: string,
+): Promise<VerifyReport> {
+  const read = await readManifestStore(store, FORMATS.c2pa.mime, contextJson);
+  if (read.kind !== 'store') {
+    const report = toReport(format, read);
+    return report.state === 'absent'
+      ? {
+          ...report,
+          error: report.error ?? {
+            code: 'ERR_CORRUPT_MEDIA',
+            message: 'The sidecar holds no C2PA manifest store',
+          },
+        }
+      : report;
+  }
+  const base = statusesOf(read.store.validation_results?.activeManifest, read.store.validation_status);
+  const assertions = activeCrAssertions(read.crJson, read.store.active_manifest) ?? {};
+  const dataHash = assertions['c2pa.hash.data'] as DataHashAssertion | undefined;
+  const expected = crBytes(dataHash?.hash);
+  const alg = dataHash?.alg ?? 'sha256';
+  if (!dataHash || !expected || !['sha256', 'sha384', 'sha512'].includes(alg)) {
+    const binding = Object.keys(assertions).find((l) => l.startsWith('c2pa.hash.')) ?? 'none';
+    const note: ValidationStatus = {
+      code: 'provmark.sidecar.bindingUnsupported',
+      explanation: `The sidecar's hard binding (${binding}) cannot be checked against a separate asset here; only c2pa.hash.data is supported for sidecars`,
+      kind: 'informational',
+    };
+    return storeReport(format, read.store, read.crJson, [...base, note], true);
+  }
+  const hash = createHash(alg);
+  let pos = 0;
+  for (const ex of [...(dataHash.exclusions ?? [])].sort((a, b) => a.start - b.start)) {
+    hash.update(asset.subarray(pos, Math.max(pos, ex.start)));
+    pos = Math.max(pos, ex.start + ex.length);
+  }
+  hash.update(asset.subarray(pos));
+  const matches = hash.digest().equals(expected);
+  const withoutEngineHash = base.filter((s) => !s.code.startsWith('assertion.dataHash.'));
+  const own: ValidationStatus = matches
+    ? {
+        code: 'assertion.dataHash.match',
+        explanation: 'data hash valid (checked by provmark against the asset given with the sidecar)',
+        kind: 'success',
+      }
+    : {
+        code: 'assertion.dataHash.mismatch',
+        explanation: 'the asset does not match the sidecar manifest data hash',
+        kind: 'failure',
+      };
+  return storeReport(format, read.store, read.crJson, [own, ...withoutEngineHash], true);
+}
