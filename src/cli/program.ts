@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerDetect } from './detect.js';
 import { registerKeygen } from './keygen.js';
 import { registerSign } from './sign.js';
 import { registerVerify } from './verify.js';
@@ -13,5 +14,6 @@ export function buildProgram(): Command {
   registerKeygen(program);
   registerSign(program);
   registerVerify(program);
+  registerDetect(program);
   return program;
 }

@@ -139,3 +139,39 @@ export async function makeThumbnail(
     });
   }
 }
+
+/** 8-bit interleaved RGB pixels (3 bytes per pixel, row-major), as decoded, without resizing. */
+export interface RgbPixels {
+  readonly data: Uint8Array;
+  readonly width: number;
+  readonly height: number;
+}
+
+/**
+ * Decode the first frame to 8-bit sRGB without alpha and without resizing or rotating, for analysis that needs
+ * the native pixel grid (the detector). Truncated or damaged pixel data throws {@link CorruptMediaError}.
+ */
+export async function decodeImageRgb(bytes: Uint8Array, limits?: ImageLimits): Promise<RgbPixels> {
+  const info = await readImageInfo(bytes, limits);
+  const sharp = await loadSharp();
+  try {
+    const { data, info: out } = await sharp(bytes, {
+      failOn: 'truncated',
+      limitInputPixels: checkMaxPixels(limits),
+    })
+      .toColourspace('srgb')
+      .removeAlpha()
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    if (out.channels !== 3) throw new Error(`expected 3 channels after conversion, got ${out.channels}`);
+    return {
+      data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+      width: out.width,
+      height: out.height,
+    };
+  } catch (err) {
+    throw new CorruptMediaError(`Cannot decode the ${info.format.mime} pixels: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+}
