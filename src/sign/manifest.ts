@@ -66,6 +66,7 @@ export interface ManifestInput {
 }
 
 export const PROVMARK_GENERATOR = { name: 'provmark', version: '0.1.0' } as const;
+const PROVMARK_GENERATOR_KEY = 'org.provmark';
 
 const LABEL = /^[a-zA-Z0-9_][a-zA-Z0-9_.-]*$/;
 const RESERVED = ['c2pa.actions', 'c2pa.hash.', 'c2pa.signature', 'c2pa.claim'];
@@ -121,12 +122,12 @@ export function buildManifestDefinition(
     }
     assertions.push({ label: a.label, data: a.data });
   }
-  const generators = [
-    ...(input.claimGenerator ? [checkGenerator(input.claimGenerator)] : []),
-    { ...PROVMARK_GENERATOR },
-  ];
+  // Claim v2 allows one claim_generator_info entry: the caller's product, with provmark's version as an extra field.
+  const generator = input.claimGenerator
+    ? { ...checkGenerator(input.claimGenerator), [PROVMARK_GENERATOR_KEY]: PROVMARK_GENERATOR.version }
+    : { ...PROVMARK_GENERATOR };
   return {
-    claim_generator_info: generators,
+    claim_generator_info: [generator],
     ...(input.title !== undefined ? { title: input.title } : {}),
     format: ctx.mime,
     assertions,

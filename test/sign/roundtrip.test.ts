@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { sign } from '../../src/sign/index.js';
+import { verify } from '../../src/verify/index.js';
+import { devSigner } from '../helpers/credentials.js';
+import { hasFfmpeg, makeAv, makeImage, SVG } from '../helpers/media.js';
+
+const images = ['jpeg', 'png', 'webp', 'avif', 'gif', 'tiff'] as const;
+const avFormats = ['mp4', 'mov', 'm4a', 'wav', 'mp3'] as const;
+const ffmpeg = await hasFfmpeg();
+
+describe('sign -> verify round trip', () => {
+  it.each(images)('%s is trusted with our CA and valid-but-untrusted without it', async (format) => {
+    const { creds, signer } = await devSigner();
+    const input = await makeImage(format);
+    const out = await sign(input, { signer, manifest: { title: `test.${format}`, digitalSourceType: 'digitalCapture' } });
+    expect(out.format).toBe(format);
+    const trusted = await verify(out.bytes, { trust: { anchors: [creds.caCertPem] } });
+    expect(trusted.state).toBe('trusted');
+    if (trusted.state !== 'trusted') return;
+    expect(trusted.activeManifest?.title).toBe(`test.${format}`);
+    expect(trusted.activeManifest?.manifestId).toBe(out.manifestId);
+    expect(trusted.activeManifest?.actions[0]).toMatchObject({
+      action: 'c2pa.created',
+      digitalSourceType: 'http://cv.iptc.org/newscodes/digitalsourcetype/digitalCapture',
+    });
+    expect(trusted.activeManifest?.signer).toMatchObject({ commonName: 'provmark development signer', algorithm: 'Ed25519' });
+    expect(trusted.activeManifest?.hasThumbnail || trusted.activeManifest?.assertions.some((l) => l.startsWith('c2pa.thumbnail'))).toBe(true);
+
+    const untrusted = await verify(out.bytes);
+    expect(untrusted.state).toBe('valid');
+    expect(untrusted.statuses.filter((s) => s.kind === 'failure').map((s) => s.code)).toEqual(['signingCredential.untrusted']);
+  });
+
+  it('svg is trusted', async () => {
+    const { creds, signer } = await devSigner();
+    const out = await sign(SVG, { signer });
+    expect(out.format).toBe('svg');
+    expect((await verify(out.bytes, { trust: { anchors: [creds.caCertPem] } })).state).toBe('trusted');
+  });
+
+  it.skipIf(!ffmpeg).each(avFormats)('%s made by ffmpeg is trusted', async (format) => {
+    const { creds, signer } = await devSigner();
+    const input = await makeAv(format);
+    const out = await sign(input, { signer, manifest: { title: `clip.${format}` } });
+    expect(out.format).toBe(format);
+    const report = await verify(out.bytes, { trust: { anchors: [creds.caCertPem] } });
+    expect(report.state).toBe('trusted');
+  });
+
+  it('keeps author, custom assertions and extra actions', async () => {
+    const { creds, signer } = await devSigner();
+    const out = await sign(await makeImage('jpeg'), {
+      signer,
+      manifest: {
+        title: 'custom',
+        author: 'Ada Lovelace',
+        claimGenerator: { name: 'ExampleCam', version: '2.1' },
+        actions: [{ action: 'c2pa.color_adjustments', softwareAgent: 'ExampleCam' }],
+        assertions: [{ label: 'com.example.settings', data: { iso: 200, exposure: '1/250' } }],
+      },
+    });
+    const r = await verify(out.bytes, { trust: { anchors: [creds.caCertPem] } });
+    expect(r.state).toBe('trusted');
+    if (r.state !== 'trusted') return;
+    const m = r.activeManifest!;
+    expect(m.assertions).toEqual(expect.arrayContaining(['com.example.settings', 'stds.schema-org.CreativeWork', 'c2pa.hash.data']));
+    expect(m.actions.map((a) => a.action)).toEqual(['c2pa.created', 'c2pa.color_adjustments']);
+    expect(m.claimGenerator).toBe('ExampleCam/2.1');
+  });
+
+  it('a sidecar leaves the asset unchanged and verifies with it', async () => {
+    const { creds, signer } = await devSigner();
+    const input = await makeImage('jpeg');
+    const out = await sign(input, { signer, sidecar: true });
+    expect(Buffer.compare(out.bytes, input)).toBe(0);
+    const ok = await verify(input, { sidecar: out.manifestStore, trust: { anchors: [creds.caCertPem] } });
+    expect(ok.state).toBe('trusted');
+    const other = await makeImage('jpeg', 330, 240);
+    const bad = await verify(other, { sidecar: out.manifestStore, trust: { anchors: [creds.caCertPem] } });
+    expect(bad.state).toBe('invalid');
+    expect(bad.statuses.map((s) => s.code)).toContain('assertion.dataHash.mismatch');
+  });
+});
