@@ -199,11 +199,11 @@ describe('resolution API server over real HTTP', () => {
     const rec = makeRecord();
     await repo.put(rec);
     const id = Buffer.from(rec.bindings[0]!.value, 'base64').toString('hex');
-    const upload = (body: Uint8Array | string, type: string, query = '') =>
+    const upload = (body: Buffer | string, type: string, query = '') =>
       fetch(`${server.url}/matches/byContent${query}`, {
         method: 'POST',
         headers: { 'content-type': type },
-        body,
+        body: typeof body === 'string' ? body : new Uint8Array(body),
       });
     const hit = await upload(Buffer.from(`WM:${id}`), 'image/png');
     expect(hit.status).toBe(200);
