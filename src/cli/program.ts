@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerDetect } from './detect.js';
 import { registerKeygen } from './keygen.js';
+import { registerServe } from './serve.js';
 import { registerSign } from './sign.js';
 import { registerVerify } from './verify.js';
 
@@ -15,5 +16,6 @@ export function buildProgram(): Command {
   registerSign(program);
   registerVerify(program);
   registerDetect(program);
+  registerServe(program);
   return program;
 }
