@@ -14,7 +14,9 @@ export interface EngineFailure {
 }
 
 export function parseEngineError(err: unknown): EngineFailure {
-  const message = typeof err === 'string' ? err : err instanceof Error ? err.message : String(err);
+  // The engine rejects with plain strings; a JS exception can come through the signer callback.
+  const message =
+    typeof err === 'string' ? err : err instanceof Error ? err.message : (JSON.stringify(err) ?? String(err));
   const m = /C2pa\((\w+)(?:\((.*)\))?\)/s.exec(message);
   if (!m) return { kind: 'Unknown', argument: undefined, message };
   const arg = m[2]?.trim().replace(/^"(.*)"$/s, '$1');

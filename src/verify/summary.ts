@@ -115,7 +115,8 @@ function claimGeneratorOf(m: EngineManifest): string | undefined {
 
 /** All assertion labels: crJSON lists the engine-managed ones (hashes, thumbnail, ingredients) too. */
 function assertionLabels(m: EngineManifest, crJson: unknown, label: string): string[] {
-  const manifests = isRecord(crJson) && Array.isArray(crJson.manifests) ? (crJson.manifests as unknown[]) : [];
+  const manifests =
+    isRecord(crJson) && Array.isArray(crJson.manifests) ? (crJson.manifests as unknown[]) : [];
   const cr = manifests.find((x) => isRecord(x) && x.label === label);
   if (isRecord(cr) && isRecord(cr.assertions)) return Object.keys(cr.assertions);
   return (m.assertions ?? []).map((a) => a.label);

@@ -8,7 +8,8 @@ import { devSigner } from '../helpers/credentials.js';
 import { indexOfBytes, jpegSegments } from '../helpers/jpeg.js';
 import { makeImage } from '../helpers/media.js';
 
-const codesOf = (r: { statuses: readonly { code: string; kind: string }[] }) => r.statuses.filter((s) => s.kind === 'failure').map((s) => s.code);
+const codesOf = (r: { statuses: readonly { code: string; kind: string }[] }) =>
+  r.statuses.filter((s) => s.kind === 'failure').map((s) => s.code);
 
 /** A signer that remembers the last signature it made, to find it in the file. */
 function recording(signer: Signer): Signer & { last?: Uint8Array } {
@@ -46,7 +47,10 @@ describe('tamper matrix', () => {
   it('an assertion changed -> invalid, assertion.hashedURI.mismatch', async () => {
     const { creds, signer } = await devSigner();
     const marker = 'tamper-target-ABCDEFGH';
-    const out = await sign(await makeImage('jpeg'), { signer, manifest: { assertions: [{ label: 'com.example.note', data: { note: marker } }] } });
+    const out = await sign(await makeImage('jpeg'), {
+      signer,
+      manifest: { assertions: [{ label: 'com.example.note', data: { note: marker } }] },
+    });
     const bytes = out.bytes.slice();
     const at = indexOfBytes(bytes, new TextEncoder().encode(marker));
     expect(at).toBeGreaterThan(0);
@@ -76,7 +80,11 @@ describe('tamper matrix', () => {
     // Move the donor's APP11 (JUMBF) segments into the unsigned target, right after its SOI.
     const app11 = jpegSegments(donor).segments.filter((s) => s.marker === 0xeb);
     expect(app11.length).toBeGreaterThan(0);
-    const parts = [target.subarray(0, 2), ...app11.map((s) => donor.subarray(s.start, s.end)), target.subarray(2)];
+    const parts = [
+      target.subarray(0, 2),
+      ...app11.map((s) => donor.subarray(s.start, s.end)),
+      target.subarray(2),
+    ];
     const forged = new Uint8Array(Buffer.concat(parts));
     const r = await verify(forged, { trust: { anchors: [creds.caCertPem] } });
     expect(r.state).toBe('invalid');
@@ -85,22 +93,28 @@ describe('tamper matrix', () => {
 });
 
 describe('a second, independent verifier (c2pa-ts)', () => {
-  it.each(['jpeg', 'png'] as const)('validates the %s files we sign, and flags a flipped byte', async (format) => {
-    const { signer } = await devSigner();
-    const out = await sign(await makeImage(format), { signer, manifest: { title: 'cross-check' } });
-    const check = async (bytes: Uint8Array) => {
-      const buf = new Uint8Array(bytes);
-      const asset = format === 'jpeg' ? new JPEG(buf) : new PNG(buf);
-      const store = ManifestStore.read(SuperBox.fromBuffer(asset.getManifestJUMBF()!));
-      return store.validate(asset);
-    };
-    const good = await check(out.bytes);
-    expect(good.isValid, JSON.stringify(good.statusEntries.filter((e) => !e.success))).toBe(true);
-    const bytes = out.bytes.slice();
-    const at = format === 'jpeg' ? jpegSegments(bytes).scanStart + 100 : indexOfBytes(bytes, new TextEncoder().encode('IDAT')) + 40;
-    bytes[at] ^= 0x01;
-    const bad = await check(bytes);
-    expect(bad.isValid).toBe(false);
-    expect(bad.statusEntries.map((e) => e.code)).toContain('assertion.dataHash.mismatch');
-  });
+  it.each(['jpeg', 'png'] as const)(
+    'validates the %s files we sign, and flags a flipped byte',
+    async (format) => {
+      const { signer } = await devSigner();
+      const out = await sign(await makeImage(format), { signer, manifest: { title: 'cross-check' } });
+      const check = async (bytes: Uint8Array) => {
+        const buf = new Uint8Array(bytes);
+        const asset = format === 'jpeg' ? new JPEG(buf) : new PNG(buf);
+        const store = ManifestStore.read(SuperBox.fromBuffer(asset.getManifestJUMBF()!));
+        return store.validate(asset);
+      };
+      const good = await check(out.bytes);
+      expect(good.isValid, JSON.stringify(good.statusEntries.filter((e) => !e.success))).toBe(true);
+      const bytes = out.bytes.slice();
+      const at =
+        format === 'jpeg'
+          ? jpegSegments(bytes).scanStart + 100
+          : indexOfBytes(bytes, new TextEncoder().encode('IDAT')) + 40;
+      bytes[at] ^= 0x01;
+      const bad = await check(bytes);
+      expect(bad.isValid).toBe(false);
+      expect(bad.statusEntries.map((e) => e.code)).toContain('assertion.dataHash.mismatch');
+    },
+  );
 });
