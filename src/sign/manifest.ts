@@ -128,7 +128,7 @@ export function buildManifestDefinition(
     : { ...PROVMARK_GENERATOR };
   return {
     claim_generator_info: [generator],
-    ...(input.title !== undefined ? { title: input.title } : {}),
+    ...(input.title ? { title: input.title } : {}),
     format: ctx.mime,
     assertions,
   };

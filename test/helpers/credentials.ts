@@ -1,4 +1,9 @@
-import { createPemSigner, generateDevCredentials, type DevCredentials, type Signer } from '../../src/sign/index.js';
+import {
+  createPemSigner,
+  generateDevCredentials,
+  type DevCredentials,
+  type Signer,
+} from '../../src/sign/index.js';
 
 let cached: Promise<{ creds: DevCredentials; signer: Signer }> | undefined;
 

@@ -27,7 +27,12 @@ export async function issueCertificate(ca: DevCredentials, opts: IssueOptions): 
     opts.subjectKey.asymmetricKeyType === 'rsa'
       ? { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }
       : opts.subjectKey.asymmetricKeyType === 'ec'
-        ? { name: 'ECDSA', namedCurve: { prime256v1: 'P-256', secp384r1: 'P-384' }[opts.subjectKey.asymmetricKeyDetails!.namedCurve!] }
+        ? {
+            name: 'ECDSA',
+            namedCurve: { prime256v1: 'P-256', secp384r1: 'P-384' }[
+              opts.subjectKey.asymmetricKeyDetails!.namedCurve!
+            ],
+          }
         : { name: 'Ed25519' };
   const publicKey = await webcrypto.subtle.importKey('spki', spki, alg, true, ['verify']);
   const cert = await x509.X509CertificateGenerator.create({
