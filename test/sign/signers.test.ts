@@ -46,7 +46,10 @@ describe('signers', () => {
     ] as const) {
       const pair = generateKeyPairSync(type as 'ec', opts as { namedCurve: string });
       const chain = await issueCertificate(creds, { subjectKey: pair.publicKey, eku: EKU_C2PA });
-      const signer = await createPemSigner({ key: pair.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, certificate: chain });
+      const signer = await createPemSigner({
+        key: pair.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+        certificate: chain,
+      });
       expect(signer.alg).toBe(alg);
       const out = await sign(await makeImage('png'), { signer });
       expect((await verify(out.bytes, { trust: { anchors: [creds.caCertPem] } })).state).toBe('trusted');
@@ -56,21 +59,37 @@ describe('signers', () => {
   it('Ed25519 signer from a raw 32-byte key', async () => {
     const creds = await generateDevCredentials();
     const seed = Buffer.from(createPrivateKey(creds.signerKeyPem).export({ format: 'jwk' }).d!, 'base64url');
-    const signer = await createEd25519Signer({ privateKey: new Uint8Array(seed), certificate: creds.chainPem });
+    const signer = await createEd25519Signer({
+      privateKey: new Uint8Array(seed),
+      certificate: creds.chainPem,
+    });
     const out = await sign(await makeImage('jpeg'), { signer });
     expect((await verify(out.bytes, { trust: { anchors: [creds.caCertPem] } })).state).toBe('trusted');
-    await expect(createEd25519Signer({ privateKey: new Uint8Array(31), certificate: creds.chainPem })).rejects.toThrow(RangeError);
-    await expectCode(createEd25519Signer({ privateKey: new Uint8Array(32).fill(1), certificate: creds.chainPem }), 'ERR_KEY_CERT_MISMATCH');
+    await expect(
+      createEd25519Signer({ privateKey: new Uint8Array(31), certificate: creds.chainPem }),
+    ).rejects.toThrow(RangeError);
+    await expectCode(
+      createEd25519Signer({ privateKey: new Uint8Array(32).fill(1), certificate: creds.chainPem }),
+      'ERR_KEY_CERT_MISMATCH',
+    );
   });
 
   it('callback signer (KMS/HSM style) signs, and a wrong remote key is caught before embedding', async () => {
     const creds = await generateDevCredentials();
     const key = createPrivateKey(creds.signerKeyPem);
-    const good = await createCallbackSigner({ alg: 'Ed25519', certificate: creds.chainPem, sign: async (d) => new Uint8Array(nodeSign(null, d, key)) });
+    const good = await createCallbackSigner({
+      alg: 'Ed25519',
+      certificate: creds.chainPem,
+      sign: async (d) => new Uint8Array(nodeSign(null, d, key)),
+    });
     const out = await sign(await makeImage('jpeg'), { signer: good });
     expect((await verify(out.bytes, { trust: { anchors: [creds.caCertPem] } })).state).toBe('trusted');
     const other = generateKeyPairSync('ed25519').privateKey;
-    const wrong = await createCallbackSigner({ alg: 'Ed25519', certificate: creds.chainPem, sign: async (d) => new Uint8Array(nodeSign(null, d, other)) });
+    const wrong = await createCallbackSigner({
+      alg: 'Ed25519',
+      certificate: creds.chainPem,
+      sign: async (d) => new Uint8Array(nodeSign(null, d, other)),
+    });
     await expectCode(sign(await makeImage('jpeg'), { signer: wrong }), 'ERR_KEY_CERT_MISMATCH');
   });
 });
@@ -79,23 +98,53 @@ describe('bad credentials get coded errors before signing', () => {
   it('key for another certificate', async () => {
     const a = await generateDevCredentials();
     const b = await generateDevCredentials();
-    await expectCode(createPemSigner({ key: a.signerKeyPem, certificate: b.chainPem }), 'ERR_KEY_CERT_MISMATCH');
+    await expectCode(
+      createPemSigner({ key: a.signerKeyPem, certificate: b.chainPem }),
+      'ERR_KEY_CERT_MISMATCH',
+    );
   });
 
   it('garbage PEM key and certificate', async () => {
     const a = await generateDevCredentials();
-    await expectCode(createPemSigner({ key: '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n', certificate: a.chainPem }), 'ERR_INVALID_KEY');
+    await expectCode(
+      createPemSigner({
+        key: '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n',
+        certificate: a.chainPem,
+      }),
+      'ERR_INVALID_KEY',
+    );
     const dir = await mkdtemp(join(tmpdir(), 'provmark-pem-'));
     await writeFile(join(dir, 'garbage.pem'), 'hello, not a certificate');
-    await expectCode(createPemSigner({ key: a.signerKeyPem, certificate: join(dir, 'garbage.pem') }), 'ERR_INVALID_CERTIFICATE');
-    await expectCode(createPemSigner({ key: join(dir, 'garbage.pem'), certificate: a.chainPem }), 'ERR_INVALID_KEY');
-    await expectCode(createPemSigner({ key: a.signerKeyPem, certificate: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n' }), 'ERR_INVALID_CERTIFICATE');
-    await expectCode(createPemSigner({ key: '/nonexistent/key.pem', certificate: a.chainPem }), 'ERR_FILE_NOT_FOUND');
+    await expectCode(
+      createPemSigner({ key: a.signerKeyPem, certificate: join(dir, 'garbage.pem') }),
+      'ERR_INVALID_CERTIFICATE',
+    );
+    await expectCode(
+      createPemSigner({ key: join(dir, 'garbage.pem'), certificate: a.chainPem }),
+      'ERR_INVALID_KEY',
+    );
+    await expectCode(
+      createPemSigner({
+        key: a.signerKeyPem,
+        certificate: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n',
+      }),
+      'ERR_INVALID_CERTIFICATE',
+    );
+    await expectCode(
+      createPemSigner({ key: '/nonexistent/key.pem', certificate: a.chainPem }),
+      'ERR_FILE_NOT_FOUND',
+    );
   });
 
   it('expired certificate', async () => {
-    const old = await generateDevCredentials({ notBefore: new Date(Date.now() - 400 * 86400_000), validDays: 30 });
-    await expectCode(createPemSigner({ key: old.signerKeyPem, certificate: old.chainPem }), 'ERR_CERT_EXPIRED');
+    const old = await generateDevCredentials({
+      notBefore: new Date(Date.now() - 400 * 86400_000),
+      validDays: 30,
+    });
+    await expectCode(
+      createPemSigner({ key: old.signerKeyPem, certificate: old.chainPem }),
+      'ERR_CERT_EXPIRED',
+    );
   });
 
   it('CA certificate used as the signer', async () => {

@@ -27,7 +27,7 @@ describe('tamper matrix', () => {
     const out = await sign(await makeImage('jpeg'), { signer });
     const bytes = out.bytes.slice();
     const { scanStart } = jpegSegments(bytes);
-    bytes[scanStart + 200] ^= 0x01;
+    bytes[scanStart + 200] = bytes[scanStart + 200]! ^ 0x01;
     const r = await verify(bytes, { trust: { anchors: [creds.caCertPem] } });
     expect(r.state).toBe('invalid');
     expect(codesOf(r)).toContain('assertion.dataHash.mismatch');
@@ -38,7 +38,7 @@ describe('tamper matrix', () => {
     const out = await sign(await makeImage('png'), { signer });
     const bytes = out.bytes.slice();
     const idat = indexOfBytes(bytes, new TextEncoder().encode('IDAT'));
-    bytes[idat + 40] ^= 0x01;
+    bytes[idat + 40] = bytes[idat + 40]! ^ 0x01;
     const r = await verify(bytes, { trust: { anchors: [creds.caCertPem] } });
     expect(r.state).toBe('invalid');
     expect(codesOf(r)).toContain('assertion.dataHash.mismatch');
@@ -67,7 +67,7 @@ describe('tamper matrix', () => {
     const bytes = out.bytes.slice();
     const at = indexOfBytes(bytes, rec.last!);
     expect(at).toBeGreaterThan(0);
-    bytes[at + 10] ^= 0x04;
+    bytes[at + 10] = bytes[at + 10]! ^ 0x04;
     const r = await verify(bytes, { trust: { anchors: [creds.caCertPem] } });
     expect(r.state).toBe('invalid');
     expect(codesOf(r)).toContain('claimSignature.mismatch');
@@ -99,9 +99,11 @@ describe('a second, independent verifier (c2pa-ts)', () => {
       const { signer } = await devSigner();
       const out = await sign(await makeImage(format), { signer, manifest: { title: 'cross-check' } });
       const check = async (bytes: Uint8Array) => {
-        const buf = new Uint8Array(bytes);
+        const buf = new Uint8Array(bytes) as Uint8Array<ArrayBuffer>;
         const asset = format === 'jpeg' ? new JPEG(buf) : new PNG(buf);
-        const store = ManifestStore.read(SuperBox.fromBuffer(asset.getManifestJUMBF()!));
+        const store = ManifestStore.read(
+          SuperBox.fromBuffer(asset.getManifestJUMBF()! as Uint8Array<ArrayBuffer>),
+        );
         return store.validate(asset);
       };
       const good = await check(out.bytes);
@@ -111,7 +113,7 @@ describe('a second, independent verifier (c2pa-ts)', () => {
         format === 'jpeg'
           ? jpegSegments(bytes).scanStart + 100
           : indexOfBytes(bytes, new TextEncoder().encode('IDAT')) + 40;
-      bytes[at] ^= 0x01;
+      bytes[at] = bytes[at]! ^ 0x01;
       const bad = await check(bytes);
       expect(bad.isValid).toBe(false);
       expect(bad.statusEntries.map((e) => e.code)).toContain('assertion.dataHash.mismatch');
