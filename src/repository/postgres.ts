@@ -191,6 +191,7 @@ export class PostgresRepository implements ManifestRepository {
   async put(record: NewManifestRecord): Promise<PutResult> {
     const r = normalizeRecord(record);
     const client = await this.#connect();
+    let broken: Error | undefined;
     try {
       await client.query('BEGIN');
       const inserted = await client.query<{ seq: string; created_at: Date }>(
@@ -250,10 +251,16 @@ export class PostgresRepository implements ManifestRepository {
       }
       return { created: false, record: stored };
     } catch (err) {
+      // A SQL error (five-character SQLSTATE) leaves the connection usable after ROLLBACK; anything
+      // else (socket closed, timeout) means the connection must not go back to the pool.
+      const sqlState = (err as { code?: unknown }).code;
+      if (!(typeof sqlState === 'string' && /^[0-9A-Z]{5}$/.test(sqlState)) && !isProvmarkError(err)) {
+        broken = err instanceof Error ? err : new Error(String(err));
+      }
       await client.query('ROLLBACK').catch(() => undefined);
       throw toRepositoryError(err, `store ${r.manifestId} in ${this.#where}`);
     } finally {
-      client.release();
+      client.release(broken);
     }
   }
 

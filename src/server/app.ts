@@ -69,6 +69,12 @@ export interface ServerOptions {
   readonly logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Trust X-Forwarded-For from a reverse proxy for the client address (default false). */
   readonly trustProxy?: boolean;
+  /**
+   * Most `POST /matches/byContent` extractions running at once (default 4). Decoding an image and
+   * reading its watermark costs ~100 ms of CPU, so further uploads get 503 with Retry-After
+   * instead of piling up in memory.
+   */
+  readonly maxConcurrentExtractions?: number;
 }
 
 /** An HTTP answer other than 2xx, with the stable code sent to the client. */
@@ -195,6 +201,13 @@ export function createServer(options: ServerOptions): FastifyInstance {
   );
   const supported = new Set([...watermarks, ...fingerprints]);
   const extract = options.extractBindings ?? createWatermarkExtractor();
+  const maxExtractions = options.maxConcurrentExtractions ?? 4;
+  if (!Number.isInteger(maxExtractions) || maxExtractions < 1) {
+    throw new RangeError(
+      `Expected a positive integer for maxConcurrentExtractions but received ${maxExtractions}`,
+    );
+  }
+  let extractions = 0;
   const level = options.logLevel ?? 'info';
 
   const app = Fastify({
@@ -351,7 +364,17 @@ export function createServer(options: ServerOptions): FastifyInstance {
         throw new HttpError(400, 'ERR_INVALID_REQUEST', 'hintAlg and hintValue go together');
       }
       const bytes = new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
-      const found = await extract(bytes, String(req.headers['content-type'] ?? 'application/octet-stream'));
+      if (extractions >= maxExtractions) {
+        void reply.header('retry-after', '1');
+        throw new HttpError(503, 'ERR_BUSY', 'Too many uploads are being analysed; retry in a moment');
+      }
+      extractions++;
+      let found: SoftBinding[];
+      try {
+        found = await extract(bytes, String(req.headers['content-type'] ?? 'application/octet-stream'));
+      } finally {
+        extractions--;
+      }
       const bindings = found
         .filter((b) => supported.has(b.alg) && (alg === undefined || b.alg === alg))
         .slice(0, MAX_BINDINGS)

@@ -318,6 +318,43 @@ describe('server policies', () => {
     }
   });
 
+  it('answers 503 with Retry-After when too many uploads are being analysed', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let started = 0;
+    const server = await startServer({
+      repository: repo,
+      port: 0,
+      logLevel: 'silent',
+      rateLimit: false,
+      maxConcurrentExtractions: 1,
+      extractBindings: async () => {
+        started++;
+        await gate;
+        return [];
+      },
+    });
+    try {
+      const upload = () =>
+        fetch(`${server.url}/matches/byContent`, {
+          method: 'POST',
+          headers: { 'content-type': 'image/png' },
+          body: new Uint8Array([1, 2, 3]),
+        });
+      const first = upload();
+      while (started === 0) await new Promise((r) => setTimeout(r, 5));
+      const second = await upload();
+      expect(second.status).toBe(503);
+      expect(second.headers.get('retry-after')).toBe('1');
+      expect(((await second.json()) as { code: string }).code).toBe('ERR_BUSY');
+      release();
+      expect((await first).status).toBe(200);
+      expect((await upload()).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('validates its options', async () => {
     await expect(startServer({ repository: repo, port: 70000 })).rejects.toBeInstanceOf(RangeError);
     await expect(startServer({ repository: repo, tokens: ['short'] })).rejects.toThrow(/tokens\[0\]/);
