@@ -49,6 +49,13 @@ export function toSigningError(failure: EngineFailure, mime: string): ProvmarkEr
   if (failure.kind === 'UnsupportedType') {
     return new UnsupportedFormatError(`The C2PA engine cannot sign ${mime} files`, { details });
   }
+  if (failure.kind === 'BadParam') {
+    return new SigningError(
+      'ERR_INVALID_MANIFEST',
+      `The engine rejected a signing parameter: ${failure.argument ?? failure.message}`,
+      { details },
+    );
+  }
   if (failure.kind === 'InvalidManifest') {
     return new SigningError(
       'ERR_INVALID_MANIFEST',

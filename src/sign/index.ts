@@ -3,6 +3,7 @@
  * @packageDocumentation
  */
 export { sign, type SignOptions, type SignResult } from './sign.js';
+export { protect, type ProtectOptions, type ProtectResult } from './protect.js';
 export {
   createPemSigner,
   createEd25519Signer,

@@ -26,6 +26,8 @@ export interface SignOptions {
   readonly remoteUrl?: string;
   /** Pixel cap for images (thumbnail decoding). */
   readonly maxPixels?: number;
+  /** Label of the new manifest (`urn:c2pa:UUID`); default: a random UUID chosen by the engine. */
+  readonly manifestLabel?: string;
 }
 
 export interface SignResult {
@@ -88,6 +90,16 @@ export async function sign(input: MediaInput, options: SignOptions): Promise<Sig
     mime: format.mime,
     ...(ingredients.length ? { parentLabel: PARENT_LABEL } : {}),
   });
+  if (options.manifestLabel !== undefined) {
+    if (
+      !/^urn:c2pa:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(options.manifestLabel)
+    ) {
+      throw new RangeError(
+        `Expected urn:c2pa:UUID (lower-case) for manifestLabel but received ${JSON.stringify(options.manifestLabel)}`,
+      );
+    }
+    definition.label = options.manifestLabel;
+  }
   const thumbBytes =
     options.thumbnail !== false && format.decodableImage
       ? await makeThumbnail(asset, 1024, limits)

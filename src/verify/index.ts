@@ -5,6 +5,13 @@
  */
 export { verify, type VerifyOptions } from './verify.js';
 export {
+  inspect,
+  type InspectOptions,
+  type ProvenanceReport,
+  type ProvenanceVerdict,
+  type RecoveredManifest,
+} from './inspect.js';
+export {
   fetchTrustLists,
   resolveTrust,
   defaultTrustCacheDir,

@@ -1,0 +1,192 @@
+/**
+ * protect(): the capture-side job. Watermark the pixels with a soft-binding id, sign a C2PA
+ * manifest that declares that binding, and register the manifest in a repository so the
+ * watermark can lead back to it after a platform strips the metadata.
+ */
+import { createHash } from 'node:crypto';
+import { RepositoryError, UnsupportedFormatError, isProvmarkError } from '../errors.js';
+import { readMediaInput } from '../media/io.js';
+import { sniffFormat } from '../media/sniff.js';
+import type { ManifestRepository } from '../repository/types.js';
+import type { MediaFormat, MediaInput } from '../types.js';
+import { embedImageWatermark } from '../watermark/image.js';
+import {
+  SOFT_BINDING_ALG,
+  SOFT_BINDING_LABEL,
+  parseSoftBindingId,
+  softBindingAssertion,
+  softBindingValue,
+  type SoftBindingId,
+} from '../watermark/softbinding.js';
+import type { ManifestInput } from './manifest.js';
+import { sign } from './sign.js';
+import type { Signer } from './signers.js';
+import type { TrustOptions } from '../verify/trust.js';
+import type { ManifestReport } from '../verify/types.js';
+
+export interface ProtectOptions {
+  readonly signer: Signer;
+  /** Where the manifest store and its binding are registered. */
+  readonly repository: ManifestRepository;
+  readonly manifest?: ManifestInput;
+  readonly watermark?: {
+    /** Amplitude multiplier (see embedImageWatermark). */
+    readonly strength?: number;
+    /** Private watermark key; default is the public key any verifier can read. */
+    readonly key?: string | Uint8Array;
+    /** JPEG/WebP/AVIF output quality; default: the input's estimated quality. */
+    readonly quality?: number;
+  };
+  /**
+   * The soft-binding id to use. Default: derived from the signer certificate, the input bytes and
+   * the options, so retrying the same call gives the same id and manifest label (no duplicates).
+   */
+  readonly softBindingId?: SoftBindingId;
+  readonly trust?: TrustOptions;
+  readonly maxPixels?: number;
+}
+
+export interface ProtectResult {
+  /** The watermarked, signed file. */
+  readonly bytes: Uint8Array;
+  readonly manifestId: string;
+  readonly softBindingId: SoftBindingId;
+  readonly manifestStore: Uint8Array;
+  readonly format: MediaFormat;
+  /** Whether the repository row is new (false when a retry found the same manifest stored). */
+  readonly stored: 'created' | 'replaced' | 'unchanged';
+  readonly report: ManifestReport;
+}
+
+/**
+ * Watermark, sign and register an image.
+ *
+ * @example
+ * ```ts
+ * const repository = await openRepository(); // ~/.provmark/repository.db
+ * const { bytes, manifestId, softBindingId } = await protect('capture.jpg', { signer, repository });
+ * ```
+ */
+export async function protect(input: MediaInput, options: ProtectOptions): Promise<ProtectResult> {
+  if (!options || typeof options !== 'object')
+    throw new TypeError('Expected an options object with signer and repository');
+  const { signer, repository } = options;
+  if (!repository || typeof repository.put !== 'function') {
+    throw new TypeError('Expected a ManifestRepository (openRepository()) for repository');
+  }
+  if (!signer || typeof signer.sign !== 'function') throw new TypeError('Expected a Signer for signer');
+  const original = await readMediaInput(input);
+  const format = sniffFormat(original);
+  if (format.kind !== 'image' || !format.decodableImage) {
+    throw new UnsupportedFormatError(`protect() watermarks images; ${format.mime} is not supported yet`, {
+      hint: 'Use sign() for this file (no watermark), or convert the image to JPEG, PNG, WebP or AVIF.',
+    });
+  }
+
+  const identity = deriveIdentity(original, options);
+  const softBindingId =
+    options.softBindingId !== undefined
+      ? parseSoftBindingId(options.softBindingId, 'softBindingId')
+      : identity.softBindingId;
+  const marked = await embedImageWatermark(original, {
+    payload: softBindingId,
+    ...(options.watermark?.strength !== undefined ? { strength: options.watermark.strength } : {}),
+    ...(options.watermark?.key !== undefined ? { key: options.watermark.key } : {}),
+    ...(options.watermark?.quality !== undefined ? { quality: options.watermark.quality } : {}),
+    ...(options.maxPixels !== undefined ? { maxPixels: options.maxPixels } : {}),
+  });
+
+  const manifest = options.manifest ?? {};
+  const signed = await sign(marked, {
+    signer,
+    manifest: {
+      ...manifest,
+      actions: [
+        ...(manifest.actions ?? []),
+        {
+          action: 'c2pa.watermarked',
+          parameters: { description: `invisible watermark ${SOFT_BINDING_ALG}` },
+        },
+      ],
+      assertions: [
+        ...(manifest.assertions ?? []).filter((a) => a.label !== SOFT_BINDING_LABEL),
+        { label: SOFT_BINDING_LABEL, data: softBindingAssertion(softBindingId) },
+      ],
+    },
+    manifestLabel:
+      options.softBindingId !== undefined ? labelFor(identity.digest, softBindingId) : identity.manifestLabel,
+    ...(options.trust ? { trust: options.trust } : {}),
+    ...(options.maxPixels !== undefined ? { maxPixels: options.maxPixels } : {}),
+  });
+
+  const record = {
+    manifestId: signed.manifestId,
+    manifestStore: signed.manifestStore,
+    bindings: [{ alg: SOFT_BINDING_ALG, value: softBindingValue(softBindingId) }],
+    format: format.mime,
+  };
+  let stored: ProtectResult['stored'];
+  try {
+    stored = (await repository.put(record)).created ? 'created' : 'unchanged';
+  } catch (err) {
+    if (!(isProvmarkError(err) && err.code === 'ERR_CONFLICT')) throw storeError(err);
+    // A retry of the same call (same label) after an earlier attempt was stored: that earlier
+    // manifest was never handed out, so the new one takes its place.
+    try {
+      await repository.delete(record.manifestId);
+      await repository.put(record);
+      stored = 'replaced';
+    } catch (err2) {
+      throw storeError(err2);
+    }
+  }
+  return {
+    bytes: signed.bytes,
+    manifestId: signed.manifestId,
+    softBindingId,
+    manifestStore: signed.manifestStore,
+    format: signed.format,
+    stored,
+    report: signed.report,
+  };
+}
+
+function storeError(err: unknown): unknown {
+  if (isProvmarkError(err)) return err;
+  return new RepositoryError('ERR_REPOSITORY', `Storing the manifest failed: ${(err as Error).message}`, {
+    cause: err,
+  });
+}
+
+/**
+ * Deterministic identity of one protect() call: SHA-256 over the signer certificate, the input
+ * bytes and the options that shape the manifest. Same call, same id and label.
+ */
+function deriveIdentity(
+  original: Uint8Array,
+  options: ProtectOptions,
+): { digest: Buffer; softBindingId: SoftBindingId; manifestLabel: string } {
+  const h = createHash('sha256');
+  h.update('provmark.protect.v1\0');
+  for (const cert of options.signer.certificateChain) h.update(cert);
+  h.update(original);
+  h.update(
+    JSON.stringify({ manifest: options.manifest ?? {}, watermark: { ...options.watermark, key: undefined } }),
+  );
+  if (options.watermark?.key !== undefined)
+    h.update(
+      typeof options.watermark.key === 'string' ? options.watermark.key : Buffer.from(options.watermark.key),
+    );
+  const digest = h.digest();
+  const softBindingId = digest.subarray(0, 8).toString('hex');
+  return { digest, softBindingId, manifestLabel: labelFor(digest, softBindingId) };
+}
+
+/** A UUID from the digest, in version-4 layout (the engine accepts only v4 claim GUIDs). */
+function labelFor(digest: Buffer, softBindingId: SoftBindingId): string {
+  const b = createHash('sha256').update(digest).update(softBindingId).digest().subarray(0, 16);
+  b[6] = (b[6]! & 0x0f) | 0x40;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const hex = b.toString('hex');
+  return `urn:c2pa:${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}

@@ -1,0 +1,357 @@
+/**
+ * inspect(): the downstream job. One call that says what is known about a file:
+ * 1. an embedded C2PA manifest -> verify it;
+ * 2. none -> read the watermark -> look the soft-binding id up -> verify the recovered manifest;
+ * 3. nothing -> the offline detector's calibrated opinion (never a claim of authenticity).
+ */
+import { engineContextJson } from '../c2pa/context.js';
+import { readManifestStore } from '../c2pa/read.js';
+import type { DetectOptions, DetectReport } from '../detect/types.js';
+import { isProvmarkError } from '../errors.js';
+import { readMediaInput } from '../media/io.js';
+import { FORMATS, sniffFormat } from '../media/sniff.js';
+import type { ManifestRepository } from '../repository/types.js';
+import type { MediaFormat, MediaInput } from '../types.js';
+import type { ImageWatermarkDetection } from '../watermark/image.js';
+import { SOFT_BINDING_ALG, softBindingValue, type SoftBindingId } from '../watermark/softbinding.js';
+import { statusesOf, summariseManifest } from './summary.js';
+import { resolveTrust, type TrustOptions } from './trust.js';
+import type { ManifestReport, ManifestSummary, ValidationStatus, VerifyReport } from './types.js';
+import { verify } from './verify.js';
+
+export type ProvenanceVerdict =
+  'verified' | 'untrusted-signer' | 'tampered' | 'conflict' | 'recovered' | 'no-provenance';
+
+export interface InspectOptions {
+  readonly trust?: TrustOptions;
+  /** Local repository to look soft-binding ids up in (e.g. `openRepository()`). */
+  readonly repository?: ManifestRepository;
+  /** A remote Soft Binding Resolution API (e.g. `createHttpRepository(...)`), asked after `repository`. */
+  readonly resolver?: ManifestRepository;
+  /** Run the offline detector when nothing else is found (default true); options are passed on. */
+  readonly detector?: boolean | DetectOptions;
+  /** Watermark key for private marks (default: the public key). */
+  readonly watermarkKey?: string | Uint8Array;
+  readonly maxPixels?: number;
+}
+
+export interface RecoveredManifest {
+  readonly manifestId: string;
+  /** Where the manifest came from. */
+  readonly source: 'repository' | 'resolver';
+  /** Validation of the recovered store, with the expected hard-binding mismatch removed. */
+  readonly state: 'invalid' | 'valid' | 'trusted';
+  readonly statuses: readonly ValidationStatus[];
+  readonly activeManifest: ManifestSummary | undefined;
+  /** Always true: the file is a derivative of the signed asset, so its hard binding cannot match. */
+  readonly derivative: true;
+  /** Every manifest id the binding resolved to (newest first). */
+  readonly matches: readonly string[];
+}
+
+export interface ProvenanceReport {
+  readonly verdict: ProvenanceVerdict;
+  readonly format: MediaFormat | undefined;
+  /** Active manifest id: embedded, or recovered through the watermark. */
+  readonly manifestId: string | undefined;
+  /** Soft-binding id read from the pixels (or declared by the manifest when no mark was read). */
+  readonly softBindingId: SoftBindingId | undefined;
+  /** One paragraph for people. */
+  readonly summary: string;
+  /** Verification of the embedded manifest (always present). */
+  readonly verification: VerifyReport;
+  readonly watermark?: Pick<ImageWatermarkDetection, 'found' | 'payload' | 'confidence' | 'reason'>;
+  readonly recovered?: RecoveredManifest;
+  readonly detection?: DetectReport;
+  /** Set when the file could not be examined at all (corrupt, unsupported). */
+  readonly error?: { readonly code: string; readonly message: string };
+}
+
+/** Hard-binding failures that are expected for a derivative of a signed asset. */
+const HARD_BINDING_MISMATCH = new Set([
+  'assertion.dataHash.mismatch',
+  'assertion.bmffHash.mismatch',
+  'assertion.boxesHash.mismatch',
+  'assertion.collectionHash.mismatch',
+]);
+
+/**
+ * Tell what is known about a file's provenance.
+ *
+ * @example
+ * ```ts
+ * const report = await inspect('download.jpg', { trust: { official: true }, repository: await openRepository() });
+ * console.log(report.verdict, report.summary);
+ * ```
+ */
+export async function inspect(input: MediaInput, options: InspectOptions = {}): Promise<ProvenanceReport> {
+  if (options === null || typeof options !== 'object') throw new TypeError('Expected an options object');
+  const bytes = await readMediaInput(input);
+  const verification = await verify(bytes, {
+    ...(options.trust ? { trust: options.trust } : {}),
+    detailed: true,
+  });
+  const format = verification.format;
+  if (verification.state === 'absent' && verification.error) {
+    return {
+      verdict: 'no-provenance',
+      format,
+      manifestId: undefined,
+      softBindingId: undefined,
+      summary: `The file could not be examined: ${verification.error.message}.`,
+      verification,
+      error: verification.error,
+    };
+  }
+  const isImage = format !== undefined && FORMATS[format].kind === 'image' && FORMATS[format].decodableImage;
+
+  if (
+    verification.state === 'invalid' ||
+    verification.state === 'valid' ||
+    verification.state === 'trusted'
+  ) {
+    return embeddedReport(bytes, verification, isImage, options);
+  }
+
+  const watermark = isImage ? await readWatermark(bytes, options) : undefined;
+  if (watermark?.found && watermark.payload) {
+    const recovered = await recover(watermark.payload, options);
+    if (recovered) {
+      const verdict: ProvenanceVerdict = recovered.state === 'invalid' ? 'tampered' : 'recovered';
+      return {
+        verdict,
+        format,
+        manifestId: recovered.manifestId,
+        softBindingId: watermark.payload,
+        summary: recoveredSummary(recovered, watermark.payload, verification),
+        verification,
+        watermark,
+        recovered,
+      };
+    }
+  }
+  const detection = await runDetector(bytes, options);
+  return {
+    verdict: 'no-provenance',
+    format,
+    manifestId: undefined,
+    softBindingId: watermark?.found ? watermark.payload : undefined,
+    summary: noProvenanceSummary(verification, watermark, detection, options),
+    verification,
+    ...(watermark ? { watermark } : {}),
+    ...(detection ? { detection } : {}),
+  };
+}
+
+async function embeddedReport(
+  bytes: Uint8Array,
+  verification: ManifestReport,
+  isImage: boolean,
+  options: InspectOptions,
+): Promise<ProvenanceReport> {
+  const m = verification.activeManifest;
+  const declared = m?.softBindings.find((b) => b.alg === SOFT_BINDING_ALG)?.softBindingId;
+  // Only a manifest that declares our soft binding is worth a pixel read: it is what a conflict is measured against.
+  const watermark = declared && isImage ? await readWatermark(bytes, options) : undefined;
+  const conflict = declared !== undefined && watermark?.found === true && watermark.payload !== declared;
+  const verdict: ProvenanceVerdict = conflict
+    ? 'conflict'
+    : verification.state === 'trusted'
+      ? 'verified'
+      : verification.state === 'valid'
+        ? 'untrusted-signer'
+        : 'tampered';
+  const signer = m
+    ? `${m.signer.commonName ?? 'an unnamed signer'}${m.signer.issuer ? ` (issued by ${m.signer.issuer})` : ''}`
+    : 'an unknown signer';
+  const failures = verification.statuses.filter(
+    (s) => s.kind === 'failure' && s.code !== 'signingCredential.untrusted',
+  );
+  const what = m?.title ? `"${m.title}"` : 'this file';
+  const source = m?.actions
+    .find((a) => a.digitalSourceType)
+    ?.digitalSourceType?.split('/')
+    .pop();
+  const sentences: Record<ProvenanceVerdict, string> = {
+    verified: `Content Credentials for ${what} are intact and were signed by ${signer}, a trusted signer.`,
+    'untrusted-signer': `Content Credentials for ${what} are intact, but the signer, ${signer}, is not on the configured trust lists, so who made the claim cannot be confirmed.`,
+    tampered: `The file carries Content Credentials signed by ${signer}, but they do not validate (${failures.map((f) => f.code).join(', ') || 'unknown failure'}): the file or its manifest was changed after signing.`,
+    conflict: `The manifest (signed by ${signer}) declares soft-binding id ${declared}, but the watermark in the pixels carries ${watermark?.payload}: the manifest was probably moved onto content it does not describe.`,
+    recovered: '',
+    'no-provenance': '',
+  };
+  const extra = [
+    source ? `The manifest declares the content as ${source}.` : '',
+    declared && watermark && !watermark.found
+      ? `Its declared watermark (${declared}) was not found in the pixels.`
+      : '',
+    declared && watermark?.found && !conflict
+      ? `The watermark in the pixels matches the manifest (${declared}).`
+      : '',
+  ].filter(Boolean);
+  return {
+    verdict,
+    format: verification.format,
+    manifestId: m?.manifestId,
+    softBindingId: watermark?.found ? watermark.payload : declared,
+    summary: [sentences[verdict], ...extra].join(' '),
+    verification,
+    ...(watermark ? { watermark } : {}),
+  };
+}
+
+async function readWatermark(
+  bytes: Uint8Array,
+  options: InspectOptions,
+): Promise<ProvenanceReport['watermark']> {
+  const { detectImageWatermark } = await import('../watermark/image.js');
+  const d = await detectImageWatermark(bytes, {
+    ...(options.watermarkKey !== undefined ? { key: options.watermarkKey } : {}),
+    ...(options.maxPixels !== undefined ? { maxPixels: options.maxPixels } : {}),
+  });
+  return {
+    found: d.found,
+    ...(d.payload ? { payload: d.payload } : {}),
+    confidence: d.confidence,
+    ...(d.reason ? { reason: d.reason } : {}),
+  };
+}
+
+/** Look the id up locally, then remotely; verify the newest store that resolves. */
+async function recover(id: SoftBindingId, options: InspectOptions): Promise<RecoveredManifest | undefined> {
+  const value = softBindingValue(id);
+  const contextJson = engineContextJson({ trust: await resolveTrust(options.trust) });
+  for (const [source, repo] of [
+    ['repository', options.repository],
+    ['resolver', options.resolver],
+  ] as const) {
+    if (!repo) continue;
+    let matches;
+    try {
+      matches = await repo.findByBinding(SOFT_BINDING_ALG, value);
+    } catch (err) {
+      if (isProvmarkError(err) && source === 'resolver') continue; // a resolver being down is not a verdict
+      throw err;
+    }
+    for (const match of matches) {
+      const record = await repo.getManifest(match.manifestId);
+      if (!record) continue;
+      const read = await readManifestStore(record.manifestStore, FORMATS.c2pa.mime, contextJson, {
+        crJson: true,
+      });
+      if (read.kind !== 'store') continue;
+      const all = statusesOf(read.store.validation_results?.activeManifest, read.store.validation_status);
+      const statuses = all.filter((s) => !(s.kind === 'failure' && HARD_BINDING_MISMATCH.has(s.code)));
+      const activeManifest = summariseManifest(read.store, read.crJson);
+      // The recovered manifest must itself declare the id we looked up, or the repository answered wrongly.
+      const declares =
+        activeManifest?.softBindings.some((b) => b.alg === SOFT_BINDING_ALG && b.softBindingId === id) ??
+        false;
+      const failures = statuses.filter((s) => s.kind === 'failure');
+      const state: RecoveredManifest['state'] =
+        !declares || failures.some((s) => s.code !== 'signingCredential.untrusted')
+          ? 'invalid'
+          : failures.length
+            ? 'valid'
+            : statuses.some((s) => s.code === 'signingCredential.trusted')
+              ? 'trusted'
+              : 'valid';
+      const extra: ValidationStatus[] = declares
+        ? []
+        : [
+            {
+              code: 'provmark.softBinding.mismatch',
+              explanation: `the recovered manifest does not declare soft-binding id ${id}`,
+              kind: 'failure',
+            },
+          ];
+      return {
+        manifestId: activeManifest?.manifestId ?? match.manifestId,
+        source,
+        state,
+        statuses: [...extra, ...statuses],
+        activeManifest,
+        derivative: true,
+        matches: matches.map((x) => x.manifestId),
+      };
+    }
+  }
+  return undefined;
+}
+
+async function runDetector(bytes: Uint8Array, options: InspectOptions): Promise<DetectReport | undefined> {
+  if (options.detector === false) return undefined;
+  const format = (() => {
+    try {
+      return sniffFormat(bytes);
+    } catch {
+      return undefined;
+    }
+  })();
+  if (!format || format.kind !== 'image') return undefined;
+  const { detect } = await import('../detect/detect.js');
+  return detect(bytes, {
+    ...(typeof options.detector === 'object' ? options.detector : {}),
+    ...(options.maxPixels !== undefined ? { maxPixels: options.maxPixels } : {}),
+  });
+}
+
+function recoveredSummary(r: RecoveredManifest, id: SoftBindingId, verification: VerifyReport): string {
+  const m = r.activeManifest;
+  const signer = m
+    ? `${m.signer.commonName ?? 'an unnamed signer'}${m.signer.issuer ? ` (issued by ${m.signer.issuer})` : ''}`
+    : 'an unknown signer';
+  const from = r.source === 'repository' ? 'the local manifest repository' : 'the remote resolver';
+  const embedded =
+    verification.state === 'remote'
+      ? ` The file also points to a remote manifest at ${verification.remoteManifestUrl}.`
+      : '';
+  if (r.state === 'invalid') {
+    return `The file has no embedded Content Credentials; its watermark (${id}) leads to manifest ${r.manifestId} in ${from}, but that manifest does not validate (${r.statuses
+      .filter((s) => s.kind === 'failure')
+      .map((s) => s.code)
+      .join(', ')}).${embedded}`;
+  }
+  const trust =
+    r.state === 'trusted' ? 'a trusted signer' : 'a signer that is not on the configured trust lists';
+  return (
+    `The file's Content Credentials were stripped, but its invisible watermark (${id}) led to manifest ${r.manifestId} in ${from}, signed by ${signer}, ${trust}. ` +
+    `This file is a derivative of the signed original (re-encoded, resized or cropped), so its bytes no longer match the manifest's hash; that is expected, not tampering.` +
+    (m?.title ? ` The original is titled "${m.title}".` : '') +
+    embedded
+  );
+}
+
+function noProvenanceSummary(
+  verification: VerifyReport,
+  watermark: ProvenanceReport['watermark'],
+  detection: DetectReport | undefined,
+  options: InspectOptions,
+): string {
+  const parts = ['No Content Credentials were found in the file'];
+  if (verification.state === 'remote')
+    parts[0] += ` (it only points to a remote manifest at ${verification.remoteManifestUrl}, which was not fetched)`;
+  if (watermark?.found) {
+    parts.push(
+      `a provmark watermark (${watermark.payload}) is present, but no repository${options.repository || options.resolver ? ' that was asked' : ' was given to look it up'} knows it`,
+    );
+  } else if (watermark) {
+    parts.push('and no provmark watermark was detected');
+  }
+  let text = parts.join('; ') + '.';
+  if (detection) {
+    const score =
+      detection.score === null
+        ? ''
+        : ` (calibrated probability of being synthetic ${detection.score.toFixed(2)})`;
+    text +=
+      detection.label === 'inconclusive'
+        ? ` The offline detector is inconclusive${detection.reason ? ` (${detection.reason})` : ''}${score}.`
+        : ` The offline detector says ${detection.label}${score}; this is a statistical signal, not proof either way.`;
+    const hints = detection.evidence
+      .filter((e) => e.kind === 'metadata' && e.indicates !== 'none')
+      .map((e) => `${e.source}: ${e.value}`);
+    if (hints.length) text += ` Metadata hints: ${hints.slice(0, 3).join('; ')}.`;
+  }
+  return text;
+}
