@@ -175,3 +175,267 @@ export async function decodeImageRgb(bytes: Uint8Array, limits?: ImageLimits): P
     });
   }
 }
+
+/** Decoded 8-bit pixels, interleaved, in the image's stored orientation and colour space. */
+export interface DecodedPixels {
+  readonly data: Uint8Array;
+  readonly width: number;
+  readonly height: number;
+  /** 1 (grey), 2 (grey + alpha), 3 (RGB) or 4 (RGBA). */
+  readonly channels: number;
+  readonly info: ImageInfo;
+}
+
+/**
+ * Decode an image to 8-bit interleaved pixels without applying EXIF orientation and without
+ * colour conversion (pixels stay in the embedded ICC profile's space), so they can be modified
+ * and re-encoded with {@link encodeImagePixels} as the same picture. Animated and multi-page
+ * images are refused with `ERR_UNSUPPORTED_FORMAT`.
+ */
+export async function decodeImagePixels(bytes: Uint8Array, limits?: ImageLimits): Promise<DecodedPixels> {
+  const info = await readImageInfo(bytes, limits);
+  if (info.pages > 1) {
+    throw new UnsupportedFormatError(
+      `The ${info.format.mime} has ${info.pages} frames/pages; only single-frame images are supported here`,
+      { hint: 'Extract one frame first.', details: { pages: info.pages } },
+    );
+  }
+  if (info.space === 'cmyk') {
+    throw new UnsupportedFormatError('CMYK images are not supported here', {
+      hint: 'Convert the image to RGB first.',
+    });
+  }
+  const sharp = await loadSharp();
+  try {
+    const { data, info: out } = await sharp(bytes, {
+      limitInputPixels: checkMaxPixels(limits),
+      failOn: 'error',
+    })
+      .keepIccProfile()
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    return {
+      data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+      width: out.width,
+      height: out.height,
+      channels: out.channels,
+      info,
+    };
+  } catch (err) {
+    throw new CorruptMediaError(`Cannot decode the ${info.format.mime} pixels: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+}
+
+/**
+ * Decode an image straight to a luma (grey) plane resampled to about `targetArea` pixels
+ * (up or down, aspect kept; EXIF orientation ignored). Decoding at reduced size lets libvips use
+ * shrink-on-load, which is what keeps detection on 24 MP photos fast.
+ */
+export async function decodeLumaPlane(
+  bytes: Uint8Array,
+  targetArea: number,
+  limits?: ImageLimits,
+): Promise<{ plane: Float32Array; width: number; height: number; info: ImageInfo }> {
+  const info = await readImageInfo(bytes, limits);
+  const scale = Math.sqrt(targetArea / (info.width * info.height));
+  const width = Math.max(1, Math.round(info.width * scale));
+  const height = Math.max(1, Math.round(info.height * scale));
+  const sharp = await loadSharp();
+  try {
+    const data = await sharp(bytes, { limitInputPixels: checkMaxPixels(limits) })
+      .keepIccProfile()
+      .flatten({ background: '#808080' })
+      .greyscale()
+      .resize(width, height, { fit: 'fill', kernel: 'lanczos3' })
+      .raw({ depth: 'uchar' })
+      .extractChannel(0)
+      .toBuffer();
+    const plane = new Float32Array(width * height);
+    for (let i = 0; i < plane.length; i++) plane[i] = data[i]!;
+    return { plane, width, height, info };
+  } catch (err) {
+    throw new CorruptMediaError(`Cannot decode the ${info.format.mime} pixels: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+}
+
+/**
+ * Estimate the IJG quality (1–100) a baseline JPEG was saved at, from its luminance quantisation
+ * table (IJG scaling of the Annex K table). Undefined when the bytes have no usable DQT.
+ */
+export function estimateJpegQuality(bytes: Uint8Array): number | undefined {
+  // Annex K.1 luminance table in zig-zag order (DQT stores zig-zag order).
+  const base = [
+    16, 11, 12, 14, 12, 10, 16, 14, 13, 14, 18, 17, 16, 19, 24, 40, 26, 24, 22, 22, 24, 49, 35, 37, 29, 40,
+    58, 51, 61, 60, 57, 51, 56, 55, 64, 72, 92, 78, 64, 68, 87, 69, 55, 56, 80, 109, 81, 87, 95, 98, 103, 104,
+    103, 62, 77, 113, 121, 112, 100, 120, 92, 101, 103, 99,
+  ];
+  if (bytes.length < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8) return undefined;
+  let off = 2;
+  while (off + 4 <= bytes.length) {
+    if (bytes[off] !== 0xff) return undefined;
+    const marker = bytes[off + 1]!;
+    const len = (bytes[off + 2]! << 8) | bytes[off + 3]!;
+    if (marker === 0xda || marker === 0xd9) return undefined;
+    if (marker === 0xdb) {
+      let p = off + 4;
+      while (p < off + 2 + len) {
+        const pq = bytes[p]! >> 4;
+        const tq = bytes[p]! & 15;
+        p++;
+        const table: number[] = [];
+        for (let i = 0; i < 64; i++) {
+          table.push(pq ? (bytes[p + 2 * i]! << 8) | bytes[p + 2 * i + 1]! : bytes[p + i]!);
+        }
+        p += pq ? 128 : 64;
+        if (tq === 0) {
+          let ratio = 0;
+          for (let i = 0; i < 64; i++) ratio += (table[i]! * 100) / base[i]!;
+          const s = ratio / 64;
+          // IJG: S = 5000/Q for Q < 50, S = 200 - 2Q otherwise.
+          const q = s <= 100 ? (200 - s) / 2 : 5000 / s;
+          return Math.max(1, Math.min(100, Math.round(q)));
+        }
+      }
+    }
+    off += 2 + len;
+  }
+  return undefined;
+}
+
+/** JPEG APPn segments worth carrying over (EXIF/XMP APP1, ICC APP2, IPTC APP13). */
+function jpegMetadataSegments(bytes: Uint8Array): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let off = 2;
+  while (off + 4 <= bytes.length && bytes[off] === 0xff) {
+    const marker = bytes[off + 1]!;
+    if (marker === 0xda || marker === 0xd9) break;
+    const len = (bytes[off + 2]! << 8) | bytes[off + 3]!;
+    if (marker === 0xe1 || marker === 0xe2 || marker === 0xed) out.push(bytes.subarray(off, off + 2 + len));
+    off += 2 + len;
+  }
+  return out;
+}
+
+/** Insert segments after SOI and any APP0 of a freshly encoded JPEG. */
+function spliceJpeg(encoded: Uint8Array, segments: Uint8Array[]): Uint8Array {
+  if (segments.length === 0) return encoded;
+  let off = 2;
+  if (encoded[off] === 0xff && encoded[off + 1] === 0xe0)
+    off += 2 + ((encoded[off + 2]! << 8) | encoded[off + 3]!);
+  const total = segments.reduce((n, s) => n + s.length, 0);
+  const out = new Uint8Array(encoded.length + total);
+  out.set(encoded.subarray(0, off), 0);
+  let p = off;
+  for (const s of segments) {
+    out.set(s, p);
+    p += s.length;
+  }
+  out.set(encoded.subarray(off), p);
+  return out;
+}
+
+const PNG_KEEP = new Set(['iCCP', 'eXIf', 'iTXt', 'tEXt', 'zTXt', 'sRGB', 'gAMA', 'cHRM', 'pHYs']);
+
+function pngChunks(bytes: Uint8Array): Array<{ type: string; bytes: Uint8Array }> {
+  const chunks: Array<{ type: string; bytes: Uint8Array }> = [];
+  let off = 8;
+  while (off + 12 <= bytes.length) {
+    const len =
+      ((bytes[off]! << 24) | (bytes[off + 1]! << 16) | (bytes[off + 2]! << 8) | bytes[off + 3]!) >>> 0;
+    const type = String.fromCharCode(...bytes.subarray(off + 4, off + 8));
+    chunks.push({ type, bytes: bytes.subarray(off, off + 12 + len) });
+    off += 12 + len;
+    if (type === 'IEND') break;
+  }
+  return chunks;
+}
+
+/** Rebuild a freshly encoded PNG with the original's colour and text chunks after IHDR. */
+function splicePng(encoded: Uint8Array, original: Uint8Array): Uint8Array {
+  const keep = pngChunks(original).filter((c) => PNG_KEEP.has(c.type));
+  if (keep.length === 0) return encoded;
+  const fresh = pngChunks(encoded).filter((c) => !PNG_KEEP.has(c.type));
+  const parts = [encoded.subarray(0, 8)];
+  for (const c of fresh) {
+    parts.push(c.bytes);
+    if (c.type === 'IHDR') parts.push(...keep.map((k) => k.bytes));
+  }
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let p = 0;
+  for (const part of parts) {
+    out.set(part, p);
+    p += part.length;
+  }
+  return out;
+}
+
+export interface EncodeLikeOptions {
+  /** Quality for lossy formats (1–100). Default: the original's estimated JPEG quality, else 90. */
+  readonly quality?: number;
+}
+
+/**
+ * Encode pixels from {@link decodeImagePixels} in the original's format, carrying over its EXIF
+ * (including orientation), XMP and ICC profile for JPEG and PNG; for WebP, AVIF, TIFF and GIF the
+ * orientation is kept. JPEG keeps the original's chroma subsampling and (estimated) quality.
+ */
+export async function encodeImagePixels(
+  pixels: DecodedPixels,
+  original: Uint8Array,
+  options: EncodeLikeOptions = {},
+): Promise<Uint8Array> {
+  const q = options.quality;
+  if (q !== undefined && (!Number.isInteger(q) || q < 1 || q > 100)) {
+    throw new RangeError(`Expected integer between 1 and 100 for quality but received ${String(q)}`);
+  }
+  const sharp = await loadSharp();
+  const { width, height, channels } = pixels;
+  let pipe = sharp(pixels.data, {
+    raw: { width, height, channels: channels as 1 | 2 | 3 | 4 },
+    limitInputPixels: false,
+  });
+  const format = pixels.info.format.format;
+  const orientation = pixels.info.orientation;
+  let splice: ((b: Uint8Array) => Uint8Array) | undefined;
+  switch (format) {
+    case 'jpeg': {
+      const meta = await sharp(original).metadata();
+      pipe = pipe.jpeg({
+        quality: q ?? estimateJpegQuality(original) ?? 90,
+        chromaSubsampling: meta.chromaSubsampling === '4:4:4' ? '4:4:4' : '4:2:0',
+        progressive: meta.isProgressive === true,
+      });
+      const segments = jpegMetadataSegments(original);
+      splice = (b) => spliceJpeg(b, segments);
+      break;
+    }
+    case 'png':
+      pipe = pipe.png();
+      splice = (b) => splicePng(b, original);
+      break;
+    case 'webp':
+      pipe = pipe.webp({ quality: q ?? 90 });
+      break;
+    case 'avif':
+      pipe = pipe.avif({ quality: q ?? 75 });
+      break;
+    case 'tiff':
+      pipe = pipe.tiff({ compression: 'lzw' });
+      break;
+    case 'gif':
+      pipe = pipe.gif();
+      break;
+    default:
+      throw new UnsupportedFormatError(`Cannot re-encode ${pixels.info.format.mime} here`, {
+        hint: 'Convert the image to JPEG, PNG or WebP first.',
+      });
+  }
+  if (!splice && orientation !== undefined && orientation !== 1) pipe = pipe.withMetadata({ orientation });
+  const buf = await pipe.toBuffer();
+  const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  return splice ? splice(bytes) : bytes;
+}

@@ -1,0 +1,474 @@
+/**
+ * Detection on a luma plane already rescaled to the working area (see constants.ts):
+ *  1. whitening: sharp high-pass + local energy normalisation (removes the picture's own low
+ *     frequencies; brightness/contrast/gamma changes become irrelevant);
+ *  2. synchronisation: the pilot is periodic with period SUB, so the whitened plane's spectrum has
+ *     lines on the reciprocal lattice of the pilot grid. A weighted comb over that lattice is
+ *     searched over scale and rotation (any angle, modulo the square's symmetries);
+ *  3. folding: every pixel is added into one TILE×TILE tile through the inverse lattice map, so
+ *     every tile present in the picture (whatever the crop) adds its energy;
+ *  4. translation and orientation: cyclic correlation of the folded pilot period with the key's
+ *     pilot for the 8 symmetries of the square (flips, quarter turns); then the 16 possible
+ *     positions of the pilot period inside the tile are resolved by decoding each and keeping the
+ *     best codeword agreement;
+ *  5. soft Viterbi and the keyed CRC.
+ * The payload is reported only when the CRC matches AND the pilot peak and the codeword agreement
+ * both exceed thresholds calibrated on unmarked images (README.md).
+ */
+import { CODED_BITS, decodePayload, type DecodedFrame } from './code.js';
+import { boxBlur } from './filters.js';
+import { fft2d, nextPow2 } from './fft.js';
+import { CELL, DATA_CELLS, GRID, PROFILE, SUB, SYNC_FREQS, TILE, renderPilotPeriod, tileLayout } from './pattern.js';
+
+/** Pilot peak z-score needed (null: max over 8 × 1024 shifts of a near-Gaussian field ≈ 4.1 ± 0.4). */
+export const PILOT_Z_MIN = 5.5;
+/** Soft codeword agreement needed (null: best of 16 offsets on noise ≈ 0.25; clean marks ≥ 0.6). */
+export const AGREEMENT_MIN = 0.38;
+/**
+ * Geometry searched by the synchroniser, relative to the embedding. After area normalisation a
+ * resize changes nothing and a crop keeping a fraction f of the area enlarges the tile by 1/√f
+ * (40 % → 1.58), so 0.85–1.8 covers crops, screenshots and rounding. Rotation: any angle (the
+ * search covers ±45° and the 8 symmetries cover the rest).
+ */
+const SCALE_MIN = 0.85;
+const SCALE_MAX = 1.8;
+const SCALE_STEP = 1.004;
+const ANGLE_STEP = (0.22 * Math.PI) / 180;
+/** Geometries taken from the comb search to the coherent (pilot) check. */
+const SHORTLIST = 4;
+
+export interface DetectParams {
+  readonly seed: Uint8Array;
+}
+
+export interface CoreDetection {
+  readonly found: boolean;
+  /** 8 payload bytes when found. */
+  readonly payload?: Uint8Array;
+  /** Score in [0, 1]; 0.5 where the weaker of the two statistics sits at its threshold. */
+  readonly confidence: number;
+  readonly pilotZ: number;
+  readonly agreement: number;
+  readonly bitErrors: number;
+  readonly crcOk: boolean;
+  /** Estimated tile scale relative to embedding (after area normalisation) and rotation (degrees). */
+  readonly scale: number;
+  readonly rotation: number;
+  readonly flipped: boolean;
+  readonly quarterTurns: number;
+  readonly reason?: string;
+}
+
+/**
+ * Whitening: a sharp high-pass (pixel minus a 5×5 near-Gaussian mean) divided by the local energy
+ * to the power 0.75. The exponent above 1/2 down-weights textured regions, where the picture
+ * swamps the mark, relative to smooth ones, where the mark stands out: on the fixture photos this
+ * raised the pilot z-score by about 25 % over a plain DoG with unit-variance normalisation.
+ */
+export function whiten(plane: Float32Array, w: number, h: number): Float32Array {
+  const coarse = boxBlur(boxBlur(plane, w, h, 1), w, h, 1);
+  const band = new Float32Array(w * h);
+  for (let i = 0; i < band.length; i++) band[i] = plane[i]! - coarse[i]!;
+  const sq = new Float32Array(w * h);
+  for (let i = 0; i < sq.length; i++) sq[i] = band[i]! * band[i]!;
+  const energy = boxBlur(sq, w, h, 3);
+  for (let i = 0; i < band.length; i++) {
+    const v = band[i]! / Math.pow(energy[i]! + 0.25, 0.75);
+    band[i] = v > 4 ? 4 : v < -4 ? -4 : v;
+  }
+  return band;
+}
+
+export function halfResolution(q: Float32Array, w: number, h: number): { data: Float32Array; w: number; h: number } {
+  const w2 = Math.floor(w / 2);
+  const h2 = Math.floor(h / 2);
+  const out = new Float32Array(w2 * h2);
+  for (let y = 0; y < h2; y++) {
+    for (let x = 0; x < w2; x++) {
+      const i = 2 * y * w + 2 * x;
+      out[y * w2 + x] = q[i]! + q[i + 1]! + q[i + w]! + q[i + w + 1]!;
+    }
+  }
+  return { data: out, w: w2, h: h2 };
+}
+
+interface Spectrum {
+  readonly p: Float32Array;
+  readonly fw: number;
+  readonly fh: number;
+}
+
+/**
+ * Normalised power spectrum (Hann-windowed so the borders do not smear energy along the axes),
+ * centred, each bin divided by the local mean power: unmarked bins average about 1 whatever the
+ * picture, and the pilot's lines stand out.
+ */
+export function normalisedSpectrum(q: Float32Array, w: number, h: number): Spectrum {
+  const fw = nextPow2(w);
+  const fh = nextPow2(h);
+  const re = new Float64Array(fw * fh);
+  const im = new Float64Array(fw * fh);
+  const wx = Float64Array.from({ length: w }, (_, x) => 0.5 - 0.5 * Math.cos((2 * Math.PI * (x + 0.5)) / w));
+  for (let y = 0; y < h; y++) {
+    const wy = 0.5 - 0.5 * Math.cos((2 * Math.PI * (y + 0.5)) / h);
+    for (let x = 0; x < w; x++) re[y * fw + x] = q[y * w + x]! * wx[x]! * wy;
+  }
+  fft2d(re, im, fw, fh);
+  const pw = new Float32Array(fw * fh);
+  for (let y = 0; y < fh; y++) {
+    const sy = (y + fh / 2) % fh;
+    for (let x = 0; x < fw; x++) {
+      const i = y * fw + x;
+      pw[sy * fw + ((x + fw / 2) % fw)] = re[i]! * re[i]! + im[i]! * im[i]!;
+    }
+  }
+  const lobe = boxBlur(pw, fw, fh, 1);
+  const background = boxBlur(pw, fw, fh, 8);
+  const p = new Float32Array(fw * fh);
+  for (let i = 0; i < p.length; i++) p[i] = lobe[i]! / (background[i]! + 1e-12);
+  return { p, fw, fh };
+}
+
+export function spectrumAt(sp: Spectrum, fx: number, fy: number): number {
+  // fx, fy in cycles per (half-resolution) pixel; zero frequency sits at (fw/2, fh/2).
+  const x = fx * sp.fw + sp.fw / 2;
+  const y = fy * sp.fh + sp.fh / 2;
+  const x0 = Math.floor(x);
+  const y0 = Math.floor(y);
+  if (x0 < 0 || y0 < 0 || x0 + 1 >= sp.fw || y0 + 1 >= sp.fh) return 0;
+  const ax = x - x0;
+  const ay = y - y0;
+  const i = y0 * sp.fw + x0;
+  const p = sp.p;
+  return (1 - ay) * ((1 - ax) * p[i]! + ax * p[i + 1]!) + ay * ((1 - ax) * p[i + sp.fw]! + ax * p[i + sp.fw + 1]!);
+}
+
+/**
+ * Template score for scale `s` and rotation `t`: mean normalised power at the four grating
+ * frequencies (cycles per half-resolution pixel = 2 × cycles per working pixel).
+ */
+export function templateScore(sp: Spectrum, s: number, t: number): number {
+  const c = Math.cos(t);
+  const n = Math.sin(t);
+  const k = 2 / (TILE * s);
+  let sum = 0;
+  for (const [kx, ky] of SYNC_FREQS) {
+    const fx = (kx * c - ky * n) * k;
+    const fy = (kx * n + ky * c) * k;
+    sum += spectrumAt(sp, fx, fy);
+  }
+  return sum / SYNC_FREQS.length;
+}
+
+interface Geometry {
+  /** Scale relative to embedding and rotation in radians. */
+  readonly s: number;
+  readonly t: number;
+  readonly v: number;
+}
+
+/** Candidate geometries from the template search, best first. */
+export function findGeometries(qh: Float32Array, w: number, h: number): Geometry[] {
+  const sp = normalisedSpectrum(qh, w, h);
+  const sSteps: number[] = [];
+  for (let s = SCALE_MIN; s <= SCALE_MAX; s *= SCALE_STEP) sSteps.push(s);
+  // The template is invariant under quarter turns, so angles are searched over one quadrant.
+  const nt = Math.round(Math.PI / 2 / ANGLE_STEP);
+  const tSteps = Array.from({ length: nt }, (_, j) => -Math.PI / 4 + j * ANGLE_STEP);
+  const ns = sSteps.length;
+  const scores = new Float64Array(ns * nt);
+  for (let i = 0; i < ns; i++) {
+    for (let j = 0; j < nt; j++) scores[i * nt + j] = templateScore(sp, sSteps[i]!, tSteps[j]!);
+  }
+  const peaks: Geometry[] = [];
+  for (let i = 0; i < ns; i++) {
+    for (let j = 0; j < nt; j++) {
+      const v = scores[i * nt + j]!;
+      let isMax = true;
+      for (let di = -1; di <= 1 && isMax; di++) {
+        for (let dj = -1; dj <= 1; dj++) {
+          const ii = i + di;
+          const jj = (j + dj + nt) % nt; // angle wraps at ±45°
+          if ((di || dj) && ii >= 0 && ii < ns && scores[ii * nt + jj]! > v) {
+            isMax = false;
+            break;
+          }
+        }
+      }
+      if (isMax) peaks.push({ s: sSteps[i]!, t: tSteps[j]!, v });
+    }
+  }
+  peaks.sort((a, b) => b.v - a.v);
+  return peaks.slice(0, SHORTLIST).map((g) => {
+    // Finer local search: the coarse grid step is about a third of a spectral bin.
+    let best = g;
+    for (let ds = -3; ds <= 3; ds++) {
+      for (let dt = -3; dt <= 3; dt++) {
+        const s = g.s * Math.pow(SCALE_STEP, ds / 6);
+        const t = g.t + (dt / 6) * ANGLE_STEP;
+        const v = templateScore(sp, s, t);
+        if (v > best.v) best = { s, t, v };
+      }
+    }
+    return best;
+  });
+}
+
+interface Lattice {
+  readonly ax: number;
+  readonly ay: number;
+  readonly bx: number;
+  readonly by: number;
+}
+
+function latticeOf(scale: number, theta: number, unit: number): Lattice {
+  const len = unit * scale;
+  return { ax: len * Math.cos(theta), ay: len * Math.sin(theta), bx: -len * Math.sin(theta), by: len * Math.cos(theta) };
+}
+
+/** Fold a plane into one n×n tile through the inverse lattice map (lattice in this plane's pixels). */
+function fold(q: Float32Array, w: number, h: number, lat: Lattice, n: number): Float64Array {
+  const det = lat.ax * lat.by - lat.bx * lat.ay;
+  const i00 = (lat.by / det) * n;
+  const i01 = (-lat.bx / det) * n;
+  const i10 = (-lat.ay / det) * n;
+  const i11 = (lat.ax / det) * n;
+  const acc = new Float64Array(n * n);
+  const cnt = new Float64Array(n * n);
+  const cx = w / 2;
+  const cy = h / 2;
+  const big = n * 4096;
+  const mask = n - 1;
+  for (let y = 0; y < h; y++) {
+    const dy = y - cy;
+    let u = i00 * -cx + i01 * dy + big;
+    let v = i10 * -cx + i11 * dy + big;
+    const row = y * w;
+    for (let x = 0; x < w; x++, u += i00, v += i10) {
+      const val = q[row + x]!;
+      const uf = Math.floor(u);
+      const vf = Math.floor(v);
+      const fx = u - uf;
+      const fy = v - vf;
+      const u0 = uf & mask;
+      const u1 = (u0 + 1) & mask;
+      const v0 = (vf & mask) * n;
+      const v1 = ((vf + 1) & mask) * n;
+      const w00 = (1 - fx) * (1 - fy);
+      const w10 = fx * (1 - fy);
+      const w01 = (1 - fx) * fy;
+      const w11 = fx * fy;
+      acc[v0 + u0]! += val * w00;
+      cnt[v0 + u0]! += w00;
+      acc[v0 + u1]! += val * w10;
+      cnt[v0 + u1]! += w10;
+      acc[v1 + u0]! += val * w01;
+      cnt[v1 + u0]! += w01;
+      acc[v1 + u1]! += val * w11;
+      cnt[v1 + u1]! += w11;
+    }
+  }
+  // A position seen by c tiles carries c × signal and √c × noise: dividing by √c keeps the noise
+  // variance uniform across the tile, so the correlation statistics stay calibrated.
+  for (let i = 0; i < acc.length; i++) acc[i] = cnt[i]! > 0 ? acc[i]! / Math.sqrt(cnt[i]!) : 0;
+  return acc;
+}
+
+/** The 8 symmetries of the square on an n×n array: variant = flip * 4 + quarter turns. */
+function dihedral(src: Float64Array, variant: number, n: number): Float64Array {
+  if (variant === 0) return src;
+  const out = new Float64Array(n * n);
+  const flip = variant >= 4;
+  const turns = variant & 3;
+  const m = n - 1;
+  for (let y = 0; y < n; y++) {
+    for (let x = 0; x < n; x++) {
+      let sx = flip ? m - x : x;
+      let sy = y;
+      for (let t = 0; t < turns; t++) {
+        const tx = sx;
+        sx = m - sy;
+        sy = tx;
+      }
+      out[y * n + x] = src[sy * n + sx]!;
+    }
+  }
+  return out;
+}
+
+/** Sum the TILE tile's sub-blocks into one SUB×SUB pilot period (noise-normalised). */
+function subFold(tile: Float64Array): Float64Array {
+  const out = new Float64Array(SUB * SUB);
+  for (let y = 0; y < TILE; y++) {
+    for (let x = 0; x < TILE; x++) out[(y % SUB) * SUB + (x % SUB)]! += tile[y * TILE + x]!;
+  }
+  const k = TILE / SUB;
+  for (let i = 0; i < out.length; i++) out[i]! /= k;
+  return out;
+}
+
+const pilotSpectra = new Map<string, { re: Float64Array; im: Float64Array }>();
+
+function pilotSpectrum(seed: Uint8Array): { re: Float64Array; im: Float64Array } {
+  const id = Array.from(seed, (b) => b.toString(16).padStart(2, '0')).join('');
+  const hit = pilotSpectra.get(id);
+  if (hit) return hit;
+  const re = Float64Array.from(renderPilotPeriod(tileLayout(seed)));
+  const im = new Float64Array(SUB * SUB);
+  fft2d(re, im, SUB, SUB);
+  if (pilotSpectra.size > 32) pilotSpectra.clear();
+  const spec = { re, im };
+  pilotSpectra.set(id, spec);
+  return spec;
+}
+
+interface PilotMatch {
+  readonly z: number;
+  /** Cyclic shift (mod SUB) of the pilot period inside the tile. */
+  readonly sx: number;
+  readonly sy: number;
+}
+
+/** Cyclic correlation of a SUB×SUB period with the pilot; normalised height of the best peak. */
+function matchPilot(period: Float64Array, seed: Uint8Array): PilotMatch {
+  const p = pilotSpectrum(seed);
+  const re = Float64Array.from(period);
+  const im = new Float64Array(SUB * SUB);
+  fft2d(re, im, SUB, SUB);
+  for (let i = 0; i < re.length; i++) {
+    // F · conj(P): correlation with the pilot at every cyclic shift.
+    const a = re[i]!;
+    const b = im[i]!;
+    re[i] = a * p.re[i]! + b * p.im[i]!;
+    im[i] = b * p.re[i]! - a * p.im[i]!;
+  }
+  fft2d(re, im, SUB, SUB, true);
+  let sum = 0;
+  let sumSq = 0;
+  let top = -Infinity;
+  let bi = 0;
+  for (let i = 0; i < re.length; i++) {
+    const x = re[i]!;
+    sum += x;
+    sumSq += x * x;
+    if (x > top) {
+      top = x;
+      bi = i;
+    }
+  }
+  const mean = sum / re.length;
+  const sd = Math.sqrt(Math.max(1e-30, sumSq / re.length - mean * mean));
+  return { z: (top - mean) / sd, sx: bi % SUB, sy: Math.floor(bi / SUB) };
+}
+
+/** Soft values of the coded bits from a TILE tile, aligned to the pattern by shift (sx, sy). */
+function demodulate(tile: Float64Array, sx: number, sy: number, seed: Uint8Array): Float64Array {
+  const layout = tileLayout(seed);
+  const soft = new Float64Array(CODED_BITS);
+  const m = TILE - 1;
+  for (let i = 0; i < DATA_CELLS; i++) {
+    const cell = layout.dataCells[i]!;
+    const cy = Math.floor(cell / GRID) * CELL;
+    const cx = (cell % GRID) * CELL;
+    let v = 0;
+    for (let dy = 0; dy < CELL; dy++) {
+      const row = ((cy + dy + sy) & m) * TILE;
+      const py = PROFILE[dy]!;
+      for (let dx = 0; dx < CELL; dx++) v += tile[row + ((cx + dx + sx) & m)]! * py * PROFILE[dx]!;
+    }
+    soft[layout.dataBit[i]!]! += v * layout.dataChip[i]!;
+  }
+  return soft;
+}
+
+/** Map the detection statistics to [0, 1]: 0.5 where the weaker one sits at its threshold. */
+function confidenceOf(z: number, agreement: number): number {
+  const t = Math.min((z - PILOT_Z_MIN) / 1.5, (agreement - AGREEMENT_MIN) / 0.08);
+  return 1 / (1 + Math.exp(-2 * t));
+}
+
+interface Attempt {
+  readonly geometry: Geometry;
+  readonly variant: number;
+  readonly z: number;
+  readonly frame: DecodedFrame;
+}
+
+/** Fold at one geometry, find orientation and translation, decode the best of the 16 offsets. */
+function attempt(q: Float32Array, w: number, h: number, g: Geometry, seed: Uint8Array): Attempt {
+  const folded = fold(q, w, h, latticeOf(g.s, g.t, TILE), TILE);
+  const period = subFold(folded);
+  let bestZ = -Infinity;
+  let variant = 0;
+  let shift = { sx: 0, sy: 0 };
+  for (let v = 0; v < 8; v++) {
+    const m = matchPilot(dihedral(period, v, SUB), seed);
+    if (m.z > bestZ) {
+      bestZ = m.z;
+      variant = v;
+      shift = m;
+    }
+  }
+  const tile = dihedral(folded, variant, TILE);
+  let frame: DecodedFrame | undefined;
+  for (let oy = 0; oy < TILE; oy += SUB) {
+    for (let ox = 0; ox < TILE; ox += SUB) {
+      const f = decodePayload(demodulate(tile, shift.sx + ox, shift.sy + oy, seed), seed);
+      if (!frame || f.agreement > frame.agreement) frame = f;
+    }
+  }
+  return { geometry: g, variant, z: bestZ, frame: frame! };
+}
+
+/**
+ * Detect the mark in `plane` (luma 0–255 at the working area, width × height).
+ * Never throws for content: returns found:false with a reason.
+ */
+export function detectMark(plane: Float32Array, width: number, height: number, params: DetectParams): CoreDetection {
+  const none = {
+    confidence: 0,
+    pilotZ: 0,
+    agreement: 0,
+    bitErrors: CODED_BITS,
+    crcOk: false,
+    scale: 0,
+    rotation: 0,
+    flipped: false,
+    quarterTurns: 0,
+  };
+  if (width < 64 || height < 64) return { found: false, ...none, reason: 'image too small' };
+  const q = whiten(plane, width, height);
+  const half = halfResolution(q, width, height);
+  const geometries = findGeometries(half.data, half.w, half.h);
+  let best: Attempt | undefined;
+  for (const g of geometries) {
+    const a = attempt(q, width, height, g, params.seed);
+    const found = a.frame.crcOk && a.z >= PILOT_Z_MIN && a.frame.agreement >= AGREEMENT_MIN;
+    if (found) return report(a, true);
+    if (!best || a.z > best.z) best = a;
+  }
+  if (!best) return { found: false, ...none, reason: 'no candidate geometry' };
+  return report(best, false);
+}
+
+function report(a: Attempt, found: boolean): CoreDetection {
+  const common = {
+    confidence: confidenceOf(a.z, a.frame.agreement),
+    pilotZ: a.z,
+    agreement: a.frame.agreement,
+    bitErrors: a.frame.bitErrors,
+    crcOk: a.frame.crcOk,
+    scale: a.geometry.s,
+    rotation: (a.geometry.t * 180) / Math.PI,
+    flipped: a.variant >= 4,
+    quarterTurns: a.variant & 3,
+  };
+  if (found) return { found: true, payload: a.frame.payload, ...common };
+  const reason =
+    a.z < PILOT_Z_MIN
+      ? 'no watermark pattern found'
+      : !a.frame.crcOk
+        ? 'pattern found but the payload check failed'
+        : 'payload too weak to trust';
+  return { found: false, ...common, confidence: Math.min(common.confidence, 0.49), reason };
+}

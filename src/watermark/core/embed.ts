@@ -1,0 +1,117 @@
+/**
+ * Embedding: a luminance offset field = perceptual amplitude × periodic tile pattern.
+ * The caller adds the same offset to R, G and B (or to the grey channel), which changes luma
+ * by exactly that offset and leaves chroma alone, so 4:2:0 chroma subsampling cannot touch it.
+ */
+import { encodePayload } from './code.js';
+import { workingScale } from './constants.js';
+import { boxBlur, downsampleBox } from './filters.js';
+import { SYNC_AMPLITUDE, SYNC_FREQS, TILE, renderTile, tileLayout } from './pattern.js';
+
+export interface EmbedParams {
+  /** Key seed (32 bytes from the adapter's key derivation). */
+  readonly seed: Uint8Array;
+  /** The 8 payload bytes. */
+  readonly payload: Uint8Array;
+  /** Amplitude multiplier; 1 is the calibrated default (PSNR ≈ 43 dB on photographs). */
+  readonly strength: number;
+}
+
+/** Peak tile amplitude (8-bit luma levels) in flat areas, at strength 1. */
+const AMP_FLAT = 1.6;
+/** Extra amplitude per unit of local activity (mean absolute high-pass, in levels). */
+const AMP_GAIN = 0.9;
+const AMP_MAX = 7;
+/** Cap on the RMS of the offset field (levels) at strength 1: keeps luma PSNR ≥ 42 dB. */
+const TARGET_RMS = 1.9;
+
+/**
+ * Compute the per-pixel luma offset for `luma` (values 0–255, width × height). Writes into `out`
+ * when given (it may be `luma` itself: the plane is read only through a reduced copy first).
+ */
+export function computeMarkDelta(
+  luma: Float32Array,
+  width: number,
+  height: number,
+  params: EmbedParams,
+  out?: Float32Array,
+): Float32Array {
+  const s = workingScale(width, height);
+  const layout = tileLayout(params.seed);
+  const coded = encodePayload(params.payload, params.seed);
+  const tile = renderTile(layout, coded, 1, 1, SYNC_AMPLITUDE);
+
+  // Masking is computed at about two mask pixels per working pixel: the mark's own scale.
+  const k = Math.max(1, Math.floor(1 / (2 * s)));
+  const small = downsampleBox(luma, width, height, k);
+  const mw = small.w;
+  const mh = small.h;
+  const base = boxBlur(small.data, mw, mh, 1);
+  const act = new Float32Array(mw * mh);
+  for (let i = 0; i < act.length; i++) act[i] = Math.abs(small.data[i]! - base[i]!);
+  // Activity over a window about one cell wide, then smoothed so the amplitude varies gently.
+  const r = Math.max(1, Math.round(2 / (s * k)));
+  const activity = boxBlur(boxBlur(act, mw, mh, r), mw, mh, r);
+  const amp = new Float32Array(mw * mh);
+  let sumSq = 0;
+  for (let i = 0; i < amp.length; i++) {
+    const lum = base[i]!;
+    // Very dark and very bright pixels clip; there the offset is wasted and may show as banding.
+    const edge = Math.min(1, (lum + 8) / 40, (263 - lum) / 40);
+    const a = Math.min(AMP_MAX, AMP_FLAT + AMP_GAIN * activity[i]!) * Math.max(0.3, edge);
+    amp[i] = a;
+    sumSq += a * a;
+  }
+  // Mean square of the tile: 1/4 for the cells (sin² profile both ways) plus the gratings'.
+  const tileRms = Math.sqrt(0.25 + (SYNC_FREQS.length * SYNC_AMPLITUDE ** 2) / 2);
+  const fieldRms = Math.sqrt(sumSq / amp.length) * tileRms;
+  const norm = params.strength * Math.min(1, TARGET_RMS / fieldRms);
+
+  const dst = out ?? new Float32Array(width * height);
+  // Look-up tables: tile coordinate and mask coordinate of every column.
+  const tx0 = new Int32Array(width);
+  const tx1 = new Int32Array(width);
+  const tfx = new Float32Array(width);
+  const mx0 = new Int32Array(width);
+  const mx1 = new Int32Array(width);
+  const mfx = new Float32Array(width);
+  for (let x = 0; x < width; x++) {
+    const u = (x + 0.5) * s - 0.5;
+    const uf = Math.floor(u);
+    tfx[x] = u - uf;
+    tx0[x] = ((uf % TILE) + TILE) % TILE;
+    tx1[x] = (tx0[x]! + 1) % TILE;
+    const m = Math.min(mw - 1, Math.max(0, (x + 0.5) / k - 0.5));
+    const mf = Math.floor(m);
+    mx0[x] = mf;
+    mx1[x] = Math.min(mw - 1, mf + 1);
+    mfx[x] = m - mf;
+  }
+  const tileRow = new Float32Array(TILE);
+  const ampRow = new Float32Array(mw);
+  for (let y = 0; y < height; y++) {
+    const v = (y + 0.5) * s - 0.5;
+    const vf = Math.floor(v);
+    const fy = v - vf;
+    const r0 = (((vf % TILE) + TILE) % TILE) * TILE;
+    const r1 = ((((vf + 1) % TILE) + TILE) % TILE) * TILE;
+    for (let i = 0; i < TILE; i++) tileRow[i] = tile[r0 + i]! + fy * (tile[r1 + i]! - tile[r0 + i]!);
+    const m = Math.min(mh - 1, Math.max(0, (y + 0.5) / k - 0.5));
+    const m0 = Math.floor(m);
+    const m1 = Math.min(mh - 1, m0 + 1);
+    const mfy = m - m0;
+    for (let i = 0; i < mw; i++) {
+      const a0 = amp[m0 * mw + i]!;
+      ampRow[i] = (a0 + mfy * (amp[m1 * mw + i]! - a0)) * norm;
+    }
+    const row = y * width;
+    for (let x = 0; x < width; x++) {
+      const t0 = tileRow[tx0[x]!]!;
+      const t = t0 + tfx[x]! * (tileRow[tx1[x]!]! - t0);
+      const a0 = ampRow[mx0[x]!]!;
+      const a = a0 + mfx[x]! * (ampRow[mx1[x]!]! - a0);
+      dst[row + x] = a * t;
+    }
+  }
+  return dst;
+}

@@ -1,0 +1,13 @@
+/** The watermark core: pure signal processing on Float32 planes, no IO. */
+export { computeMarkDelta, type EmbedParams } from './embed.js';
+export {
+  detectMark,
+  whiten,
+  PILOT_Z_MIN,
+  AGREEMENT_MIN,
+  type CoreDetection,
+  type DetectParams,
+} from './detect.js';
+export { WORK_AREA, workingScale, MIN_EMBED_SIDE, MIN_DETECT_SIDE } from './constants.js';
+export { CODED_BITS, FRAME_BITS, PAYLOAD_BITS, encodePayload, decodePayload } from './code.js';
+export { TILE, CELL } from './pattern.js';
