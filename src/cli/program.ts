@@ -1,6 +1,8 @@
 import { Command } from 'commander';
 import { registerDetect } from './detect.js';
+import { registerInspect } from './inspect.js';
 import { registerKeygen } from './keygen.js';
+import { registerProtect } from './protect.js';
 import { registerServe } from './serve.js';
 import { registerSign } from './sign.js';
 import { registerVerify } from './verify.js';
@@ -15,6 +17,8 @@ export function buildProgram(): Command {
   registerKeygen(program);
   registerSign(program);
   registerVerify(program);
+  registerProtect(program);
+  registerInspect(program);
   registerDetect(program);
   registerServe(program);
   return program;
