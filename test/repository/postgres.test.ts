@@ -78,6 +78,17 @@ describe.skipIf(!url)('postgres repository', () => {
     expect((err as ProvmarkError).message).not.toMatch(/nobody:x@/);
   });
 
+  it('lets several clients create the schema at the same time', async () => {
+    const schema = `provmark_test_${randomBytes(6).toString('hex')}`;
+    schemas.push(schema);
+    const repos = await Promise.all(
+      [1, 2, 3, 4, 5].map(() => openPostgresRepository({ connectionString: url!, schema, max: 1 })),
+    );
+    const r = await admin.query(`SELECT value FROM "${schema}".provmark_meta WHERE key = 'schema_version'`);
+    expect(r.rows).toHaveLength(1);
+    for (const repo of repos) await repo.close();
+  });
+
   it('uses the search path schema when none is given', async () => {
     const repo = await openPostgresRepository({ connectionString: url!, max: 2 });
     expect(typeof (await repo.count())).toBe('number');

@@ -82,9 +82,9 @@ describe('sqlite repository', () => {
     await repo.close();
   });
 
-  it('takes 50 concurrent puts from 5 processes into one file: 50 rows, all findable', async () => {
+  it('takes 50 concurrent puts from 5 processes into one new file: 50 rows, all findable', async () => {
+    // The file does not exist yet: the five processes also race to create the schema.
     const path = join(root, 'multi.db');
-    (await openSqliteRepository({ path })).close();
     const worker = resolve(import.meta.dirname, 'fixtures/put-worker.ts');
     const start = Date.now() + 4000;
     const outputs = await Promise.all(
