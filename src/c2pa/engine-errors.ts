@@ -49,7 +49,11 @@ export function toSigningError(failure: EngineFailure, mime: string): ProvmarkEr
   if (failure.kind === 'UnsupportedType') {
     return new UnsupportedFormatError(`The C2PA engine cannot sign ${mime} files`, { details });
   }
-  if (failure.kind === 'BadParam') {
+  if (
+    failure.kind === 'BadParam' ||
+    failure.kind === 'AssertionSpecificError' ||
+    failure.kind === 'AssertionMissing'
+  ) {
     return new SigningError(
       'ERR_INVALID_MANIFEST',
       `The engine rejected a signing parameter: ${failure.argument ?? failure.message}`,

@@ -129,7 +129,20 @@ export async function sign(input: MediaInput, options: SignOptions): Promise<Sig
     report.state === 'invalid' ||
     !report.activeManifest
   ) {
-    const codes = report.statuses.filter((s) => s.kind === 'failure').map((s) => s.code);
+    const failures = report.statuses.filter(
+      (s) => s.kind === 'failure' && s.code !== 'signingCredential.untrusted',
+    );
+    const codes = failures.map((s) => s.code);
+    if (failures.length > 0 && failures.every((s) => MANIFEST_PROBLEM.test(s.code))) {
+      throw new SigningError(
+        'ERR_INVALID_MANIFEST',
+        `The manifest is not valid C2PA: ${failures.map((f) => `${f.code} (${f.explanation})`).join(', ')}`,
+        {
+          hint: 'Fix the manifest definition (actions, assertions); nothing was written.',
+          details: { statuses: report.statuses },
+        },
+      );
+    }
     throw new SigningError(
       'ERR_SIGNED_OUTPUT_INVALID',
       `The signed ${format.mime} file does not verify (${codes.join(', ') || report.state})`,

@@ -169,3 +169,28 @@ describe('bad credentials get coded errors before signing', () => {
     await expect(generateDevCredentials({ alg: 'rsa' as 'es256' })).rejects.toThrow(RangeError);
   });
 });
+
+describe('manifest definitions the engine or C2PA rejects', () => {
+  it('give ERR_INVALID_MANIFEST, never a signed file', async () => {
+    const creds = await generateDevCredentials();
+    const signer = await createPemSigner({ key: creds.signerKeyPem, certificate: creds.chainPem });
+    const img = await makeImage('jpeg');
+    await expectCode(
+      sign(img, { signer, manifest: { actions: [{ action: 'c2pa.placed' }] } }),
+      'ERR_INVALID_MANIFEST',
+    );
+    await expectCode(
+      sign(img, {
+        signer,
+        manifest: { actions: [{ action: 'c2pa.edited', parameters: { ingredientIds: ['nope'] } }] },
+      }),
+      'ERR_INVALID_MANIFEST',
+    );
+    await expect(
+      sign(img, { signer, manifest: { assertions: [{ label: 'c2pa.hash.data', data: {} }] } }),
+    ).rejects.toThrow(RangeError);
+    await expect(sign(img, { signer, manifest: { digitalSourceType: 'madeUp' } })).rejects.toThrow(
+      RangeError,
+    );
+  });
+});
