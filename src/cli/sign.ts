@@ -18,6 +18,8 @@ export interface SignCliOptions {
   parent?: string;
   thumbnail: boolean;
   sidecar?: boolean;
+  remoteUrl?: string;
+  sidecarAsset?: string;
   trust?: string[];
   json?: boolean;
 }
@@ -66,10 +68,20 @@ export function registerSign(program: Command): void {
     .option('--parent <file>', 'earlier version of this asset, recorded as the parentOf ingredient')
     .option('--no-thumbnail', 'do not embed a thumbnail')
     .option('--sidecar', 'write the manifest store to OUTPUT (a .c2pa sidecar) and leave the asset unchanged')
+    .option(
+      '--remote-url <url>',
+      'with --sidecar: write a link to where the .c2pa will be published into the asset (XMP)',
+    )
+    .option(
+      '--sidecar-asset <file>',
+      'with --sidecar and --remote-url: where to write the asset carrying the link',
+    )
     .option('--trust <pem...>', 'trust anchors used to validate the parent ingredient')
     .option('--json', 'print the result as JSON')
     .action((input: string, opts: SignCliOptions) =>
       runCommand(async () => {
+        if (opts.remoteUrl && !opts.sidecar)
+          throw new RangeError('--remote-url needs --sidecar (the manifest is published elsewhere)');
         const signer = await createPemSigner({ key: opts.key, certificate: opts.cert });
         const fromFile = opts.manifest ? await readManifestFile(opts.manifest) : {};
         const manifest: ManifestInput = {
@@ -85,7 +97,9 @@ export function registerSign(program: Command): void {
           ...(opts.parent ? { parent: opts.parent } : {}),
           ...(opts.trust ? { trust: { anchors: opts.trust } } : {}),
           ...(opts.sidecar ? { sidecar: true } : {}),
+          ...(opts.remoteUrl ? { remoteUrl: opts.remoteUrl } : {}),
         });
+        if (opts.sidecarAsset) await writeFileAtomic(opts.sidecarAsset, result.bytes);
         await writeFileAtomic(opts.output, opts.sidecar ? result.manifestStore : result.bytes);
         if (opts.json) {
           printJson({

@@ -95,3 +95,19 @@ describe('sign -> verify round trip', () => {
     expect(bad.statuses.map((s) => s.code)).toContain('assertion.dataHash.mismatch');
   });
 });
+
+describe('remote manifests', () => {
+  it('a file that only links to its manifest reports the URL, and verifies with the published store', async () => {
+    const { creds, signer } = await devSigner();
+    const url = 'https://example.com/manifests/photo.c2pa';
+    const out = await sign(await makeImage('jpeg'), { signer, sidecar: true, remoteUrl: url });
+    const alone = await verify(out.bytes);
+    expect(alone.state).toBe('remote');
+    expect(alone.state === 'remote' && alone.remoteManifestUrl).toBe(url);
+    const withStore = await verify(out.bytes, {
+      sidecar: out.manifestStore,
+      trust: { anchors: [creds.caCertPem] },
+    });
+    expect(withStore.state).toBe('trusted');
+  });
+});
