@@ -42,6 +42,16 @@ describe('sign -> verify round trip', () => {
     ]);
   });
 
+  it('a HEIF container with heic brands is trusted (no HEVC encoder here: the AVIF payload is relabelled)', async () => {
+    const { creds, signer } = await devSigner();
+    const heif = Buffer.from(await makeImage('avif'));
+    const ftypSize = heif.readUInt32BE(0);
+    for (let o = 8; o < ftypSize; o += 4) if (heif.toString('latin1', o, o + 4) === 'avif') heif.write('heic', o, 'latin1');
+    const out = await sign(new Uint8Array(heif), { signer, thumbnail: false });
+    expect(out.format).toBe('heic');
+    expect((await verify(out.bytes, { trust: { anchors: [creds.caCertPem] } })).state).toBe('trusted');
+  });
+
   it('svg is trusted', async () => {
     const { creds, signer } = await devSigner();
     const out = await sign(SVG, { signer });
