@@ -251,7 +251,9 @@ export function createServer(options: ServerOptions): FastifyInstance {
       throw new HttpError(
         403,
         'ERR_FORBIDDEN',
-        'This server accepts no writes: it was started without tokens',
+        write
+          ? 'This server accepts no writes: it was started without tokens'
+          : 'Reads need a token, but this server was started without tokens',
       );
     }
     void reply.header(
