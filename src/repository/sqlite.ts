@@ -46,7 +46,8 @@ export interface SqliteRepositoryOptions {
 
 /** `~/.provmark/repository.db`: the embedded repository that protect and inspect share by default. */
 export function defaultRepositoryPath(): string {
-  return join(homedir(), '.provmark', 'repository.db');
+  // PROVMARK_HOME moves every per-user file (repository, trust cache) at once.
+  return join(process.env.PROVMARK_HOME ?? join(homedir(), '.provmark'), 'repository.db');
 }
 
 interface ManifestRow {
