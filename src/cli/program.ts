@@ -6,6 +6,7 @@ import { registerProtect } from './protect.js';
 import { registerServe } from './serve.js';
 import { registerSign } from './sign.js';
 import { registerVerify } from './verify.js';
+import { registerWatermark } from './watermark.js';
 
 /** Build the `provmark` command-line program (exported for tests). */
 export function buildProgram(): Command {
@@ -21,5 +22,6 @@ export function buildProgram(): Command {
   registerInspect(program);
   registerDetect(program);
   registerServe(program);
+  registerWatermark(program);
   return program;
 }

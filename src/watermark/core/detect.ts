@@ -35,7 +35,9 @@ const SCALE_MAX = 1.8;
 const SCALE_STEP = 1.004;
 const ANGLE_STEP = (0.22 * Math.PI) / 180;
 /** Geometries taken from the comb search to the coherent (pilot) check. */
-const SHORTLIST = 4;
+const SHORTLIST = 3;
+/** Tile-origin hypotheses (of 16) that are actually decoded. */
+const OFFSETS_DECODED = 2;
 
 export interface DetectParams {
   readonly seed: Uint8Array;
@@ -56,6 +58,8 @@ export interface CoreDetection {
   readonly rotation: number;
   readonly flipped: boolean;
   readonly quarterTurns: number;
+  /** The best decode attempt's payload bytes, verified or not (diagnostics: bit accuracy). */
+  readonly decoded?: Uint8Array;
   readonly reason?: string;
 }
 
@@ -73,7 +77,9 @@ export function whiten(plane: Float32Array, w: number, h: number): Float32Array 
   for (let i = 0; i < sq.length; i++) sq[i] = band[i]! * band[i]!;
   const energy = boxBlur(sq, w, h, 3);
   for (let i = 0; i < band.length; i++) {
-    const v = band[i]! / Math.pow(energy[i]! + 0.25, 0.75);
+    const e = energy[i]! + 0.25;
+    const r = Math.sqrt(e);
+    const v = band[i]! / (r * Math.sqrt(r)); // e^0.75
     band[i] = v > 4 ? 4 : v < -4 ? -4 : v;
   }
   return band;
@@ -410,12 +416,23 @@ function attempt(q: Float32Array, w: number, h: number, g: Geometry, seed: Uint8
     }
   }
   const tile = dihedral(folded, variant, TILE);
-  let frame: DecodedFrame | undefined;
+  // The pilot repeats every SUB pixels, so the tile origin is one of 16 offsets. At the right one
+  // the data cells add coherent energy to the soft values; only the two most energetic offsets
+  // are decoded (fewer decodes: faster, and fewer chances for noise to pass the CRC).
+  const offsets: Array<{ soft: Float64Array; energy: number }> = [];
   for (let oy = 0; oy < TILE; oy += SUB) {
     for (let ox = 0; ox < TILE; ox += SUB) {
-      const f = decodePayload(demodulate(tile, shift.sx + ox, shift.sy + oy, seed), seed);
-      if (!frame || f.agreement > frame.agreement) frame = f;
+      const soft = demodulate(tile, shift.sx + ox, shift.sy + oy, seed);
+      let energy = 0;
+      for (const v of soft) energy += v * v;
+      offsets.push({ soft, energy });
     }
+  }
+  offsets.sort((a, b) => b.energy - a.energy);
+  let frame: DecodedFrame | undefined;
+  for (const o of offsets.slice(0, OFFSETS_DECODED)) {
+    const f = decodePayload(o.soft, seed);
+    if (!frame || f.agreement > frame.agreement) frame = f;
   }
   return { geometry: g, variant, z: bestZ, frame: frame! };
 }
@@ -462,6 +479,7 @@ function report(a: Attempt, found: boolean): CoreDetection {
     rotation: (a.geometry.t * 180) / Math.PI,
     flipped: a.variant >= 4,
     quarterTurns: a.variant & 3,
+    decoded: a.frame.payload,
   };
   if (found) return { found: true, payload: a.frame.payload, ...common };
   const reason =
