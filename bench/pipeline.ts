@@ -2,7 +2,7 @@
  * `npm run bench:pipeline`: the repository and server numbers of issue 4.
  *
  *   npm run bench:pipeline                       all sections
- *   npm run bench:pipeline -- --only repo        one section (repo | server)
+ *   npm run bench:pipeline -- --only repo        one section (protect | repo | server)
  *   npm run bench:pipeline -- --bindings 100000  smaller repository (default 1,000,000)
  *
  * Targets: repository lookup p99 < 2 ms with 1,000,000 bindings (SQLite and PostgreSQL);
@@ -30,6 +30,7 @@ import { openPostgresRepository } from '../src/repository/postgres.js';
 import { openSqliteRepository } from '../src/repository/sqlite.js';
 import type { ManifestRepository } from '../src/repository/types.js';
 import { startServer } from '../src/server/start.js';
+import { benchProtect } from './pipeline-protect.js';
 import { SOFT_BINDING_ALG } from '../src/watermark/softbinding.js';
 
 interface BenchContext {
@@ -43,6 +44,7 @@ interface BenchContext {
 }
 
 const SECTIONS: Record<string, (ctx: BenchContext) => Promise<void>> = {
+  protect: benchProtect,
   repo: benchRepository,
   server: benchServer,
 };
