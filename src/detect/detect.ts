@@ -89,6 +89,16 @@ export async function detect(input: MediaInput, options: DetectOptions = {}): Pr
         : err instanceof CorruptMediaError || err.code === 'ERR_CORRUPT_MEDIA'
           ? 'corrupt'
           : 'unsupported-format';
+    const stated = decisiveEvidence(evidence);
+    if (stated) {
+      return finish({
+        label: 'likely-synthetic',
+        score: null,
+        evidence,
+        model,
+        explanation: `Decided by ${stated.kind} evidence: ${stated.source} (the pixels could not be decoded: ${err.message}).`,
+      });
+    }
     return inconclusive(reason, `The pixels cannot be decoded: ${err.message}`);
   }
 
@@ -119,7 +129,7 @@ export async function detect(input: MediaInput, options: DetectOptions = {}): Pr
     });
   }
 
-  const decisive = evidence.find((e) => e.strength === 'decisive' && e.indicates === 'synthetic');
+  const decisive = decisiveEvidence(evidence);
   if (decisive) {
     return finish({
       label: 'likely-synthetic',
@@ -145,6 +155,11 @@ export async function detect(input: MediaInput, options: DetectOptions = {}): Pr
     'The model score falls between the camera-like and synthetic thresholds; the model cannot tell.',
     score,
   );
+}
+
+/** The first piece of evidence strong enough to decide likely-synthetic on its own. */
+function decisiveEvidence(evidence: readonly DetectEvidence[]): DetectEvidence | undefined {
+  return evidence.find((e) => e.strength === 'decisive' && e.indicates === 'synthetic');
 }
 
 /** Build the report without undefined keys, so JSON output and deep equality stay clean. */

@@ -57,7 +57,7 @@ const SCALE = 36;
 /** The library refuses images under 256 x 256 pixels (r * c < 65536); so do we. */
 const MIN_PIXELS = 256 * 256;
 /** Enough LL rows for many votes per bit while keeping a 12 MP image cheap. */
-const MAX_ANALYSED_PIXELS = 2_000_000;
+const MAX_ANALYSED_PIXELS = 1_000_000;
 
 export interface DwtDctMatch {
   readonly mark: KnownDwtDctMark;
