@@ -1,5 +1,5 @@
 /**
- * `npm run bench:watermark -- [--images DIR] [--limit N] [--fp N] [--no-generated] [--big]`
+ * `npm run bench:watermark -- [--images DIR] [--limit N] [--fp N] [--no-generated] [--big] [--verbose]`
  *
  * Issue 3 targets, measured on real codecs (sharp implements every attack here; the library never
  * does): imperceptibility (PSNR luma/RGB, SSIM), exact payload recovery per attack, false positives
@@ -36,6 +36,7 @@ const limit = arg('--limit') ? Number(arg('--limit')) : Infinity;
 const fpTarget = arg('--fp') ? Number(arg('--fp')) : 2000;
 const withGenerated = !argv.includes('--no-generated');
 const big = argv.includes('--big');
+const verbose = argv.includes('--verbose');
 
 // ---------------------------------------------------------------- helpers
 let rngState = 0x2545f491;
@@ -401,6 +402,9 @@ async function main(): Promise<void> {
       e.n++;
       if (ok) e.ok++;
       else if (r.found) console.error(`WRONG PAYLOAD under ${atk.name} on ${item.name}`);
+      else if (verbose) {
+        console.error(`miss: ${atk.name} on ${item.name}: z ${r.pilotZ.toFixed(1)}, agreement ${r.agreement.toFixed(2)}, crc ${r.crcOk}, scale ${r.scale.toFixed(3)}, ${r.reason}`);
+      }
       e.bits.push(bits / 64);
       results.set(atk.name, e);
     }

@@ -50,7 +50,7 @@ export interface ImageWatermarkDetection {
     readonly flipped: boolean;
     readonly quarterTurns: number;
   };
-  /** Pilot correlation z-score (diagnostics; the threshold is 6.5). */
+  /** Pilot correlation z-score (diagnostics; a decode is trusted from 4.5). */
   readonly pilotZ?: number;
 }
 
@@ -119,18 +119,26 @@ export function markPixels(
   const colour = channels >= 3;
   const n = width * height;
   const plane = new Float32Array(n);
-  for (let i = 0, p = 0; i < n; i++, p += channels) {
-    // Rec. 601 luma: the same weights libvips uses for greyscale, which the detector reads.
-    plane[i] = colour ? 0.299 * data[p]! + 0.587 * data[p + 1]! + 0.114 * data[p + 2]! : data[p]!;
+  if (colour) {
+    // Rec. 601 luma: the weights libvips uses for greyscale, which is what the detector reads.
+    for (let i = 0, p = 0; i < n; i++, p += channels) {
+      plane[i] = 0.299 * data[p]! + 0.587 * data[p + 1]! + 0.114 * data[p + 2]!;
+    }
+  } else {
+    for (let i = 0, p = 0; i < n; i++, p += channels) plane[i] = data[p]!;
   }
   computeMarkDelta(plane, width, height, params, plane);
-  const colourChannels = colour ? 3 : 1;
-  for (let i = 0, p = 0; i < n; i++, p += channels) {
-    const d = plane[i]!;
-    for (let c = 0; c < colourChannels; c++) {
-      const v = data[p + c]! + d;
-      data[p + c] = v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v);
+  // A clamped view rounds and saturates on store, which is exactly what is wanted here.
+  const out = new Uint8ClampedArray(data.buffer, data.byteOffset, data.byteLength);
+  if (colour) {
+    for (let i = 0, p = 0; i < n; i++, p += channels) {
+      const d = plane[i]!;
+      out[p] = data[p]! + d;
+      out[p + 1] = data[p + 1]! + d;
+      out[p + 2] = data[p + 2]! + d;
     }
+  } else {
+    for (let i = 0, p = 0; i < n; i++, p += channels) out[p] = data[p]! + plane[i]!;
   }
 }
 

@@ -26,7 +26,9 @@ export function parseSoftBindingId(value: string, name = 'payload'): SoftBinding
   if (typeof value !== 'string') throw new TypeError(`Expected a string of 16 hex digits for ${name}`);
   const v = value.trim().toLowerCase();
   if (!HEX16.test(v)) {
-    throw new RangeError(`Expected 16 hex digits (64 bits) for ${name} but received ${JSON.stringify(value)}`);
+    throw new RangeError(
+      `Expected 16 hex digits (64 bits) for ${name} but received ${JSON.stringify(value)}`,
+    );
   }
   return v;
 }

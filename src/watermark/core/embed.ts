@@ -18,12 +18,12 @@ export interface EmbedParams {
 }
 
 /** Peak tile amplitude (8-bit luma levels) in flat areas, at strength 1. */
-const AMP_FLAT = 1.6;
+const AMP_FLAT = 1.3;
 /** Extra amplitude per unit of local activity (mean absolute high-pass, in levels). */
 const AMP_GAIN = 0.9;
 const AMP_MAX = 7;
 /** Cap on the RMS of the offset field (levels) at strength 1: keeps luma PSNR ≥ 42 dB. */
-const TARGET_RMS = 1.9;
+const TARGET_RMS = 2.0;
 
 /**
  * Compute the per-pixel luma offset for `luma` (values 0–255, width × height). Writes into `out`
@@ -41,8 +41,9 @@ export function computeMarkDelta(
   const coded = encodePayload(params.payload, params.seed);
   const tile = renderTile(layout, coded, 1, 1, SYNC_AMPLITUDE);
 
-  // Masking is computed at about two mask pixels per working pixel: the mark's own scale.
-  const k = Math.max(1, Math.floor(1 / (2 * s)));
+  // Masking is computed at about one to two mask pixels per working pixel (cells are 4 working
+  // pixels wide), which is fine enough for the mark and keeps large images cheap.
+  const k = Math.max(1, Math.round(1 / (2 * s) + 0.5));
   const small = downsampleBox(luma, width, height, k);
   const mw = small.w;
   const mh = small.h;

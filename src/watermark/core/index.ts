@@ -4,7 +4,7 @@ export {
   detectMark,
   whiten,
   PILOT_Z_MIN,
-  AGREEMENT_MIN,
+  MAX_BIT_ERRORS,
   type CoreDetection,
   type DetectParams,
 } from './detect.js';
