@@ -148,16 +148,20 @@ export interface RgbPixels {
 }
 
 /**
- * Decode the first frame to 8-bit sRGB without alpha and without resizing or rotating, for analysis that needs
- * the native pixel grid (the detector). Truncated or damaged pixel data throws {@link CorruptMediaError}.
+ * Decode the first frame to 8-bit RGB (the stored code values: an embedded ICC profile is not applied) without
+ * alpha and without resizing or rotating, for analysis that needs the native pixel grid (the detector).
+ * Truncated or damaged pixel data throws {@link CorruptMediaError}.
  */
 export async function decodeImageRgb(bytes: Uint8Array, limits?: ImageLimits): Promise<RgbPixels> {
   const info = await readImageInfo(bytes, limits);
   const sharp = await loadSharp();
   try {
+    // ignoreIcc: the detector reads the stored code values, as its training decoder (PIL) does; converting
+    // through an embedded profile would change the pixel-level traces it measures.
     const { data, info: out } = await sharp(bytes, {
       failOn: 'truncated',
       limitInputPixels: checkMaxPixels(limits),
+      ignoreIcc: true,
     })
       .toColourspace('srgb')
       .removeAlpha()
