@@ -19,11 +19,7 @@ import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { decodeImagePixels, decodeLumaPlane, encodeImagePixels } from '../src/media/image.js';
 import { WORK_AREA, detectMark } from '../src/watermark/core/index.js';
-import {
-  deriveWatermarkSeed,
-  detectImageWatermark,
-  markPixels,
-} from '../src/watermark/image.js';
+import { deriveWatermarkSeed, detectImageWatermark, markPixels } from '../src/watermark/image.js';
 
 // ---------------------------------------------------------------- arguments
 const argv = process.argv.slice(2);
@@ -62,7 +58,8 @@ function percentile(xs: number[], p: number): number {
 function table(head: string[], rows: Array<Array<string | number>>): void {
   const cells = [head, ...rows.map((r) => r.map(String))];
   const widths = head.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]): string => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const line = (r: string[]): string =>
+    r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   console.log(line(head));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const r of cells.slice(1)) console.log(line(r));
@@ -89,7 +86,11 @@ function genPlane(kind: string, w: number, h: number): Float32Array {
       let v: number;
       switch (kind) {
         case 'textured':
-          v = 128 + 40 * Math.sin(x / 9 + phase) * Math.cos(y / 13) + 25 * Math.sin((x + y) / 3.1) + 12 * gauss();
+          v =
+            128 +
+            40 * Math.sin(x / 9 + phase) * Math.cos(y / 13) +
+            25 * Math.sin((x + y) / 3.1) +
+            12 * gauss();
           break;
         case 'smooth':
           v = 90 + (100 * (x + y)) / (w + h) + 3 * Math.sin(x / 200 + phase);
@@ -101,7 +102,13 @@ function genPlane(kind: string, w: number, h: number): Float32Array {
           v = 128 + 50 * gauss();
           break;
         case 'text':
-          v = (Math.floor(y / 14) % 3 !== 2 && (Math.floor(x / 7) * 31 + Math.floor(y / 14) * 17) % 5 > 1 && y % 14 < 10 && x % 7 < 5) ? 20 : 235;
+          v =
+            Math.floor(y / 14) % 3 !== 2 &&
+            (Math.floor(x / 7) * 31 + Math.floor(y / 14) * 17) % 5 > 1 &&
+            y % 14 < 10 &&
+            x % 7 < 5
+              ? 20
+              : 235;
           break;
         case 'checker':
           v = ((Math.floor(x / 16) + Math.floor(y / 16)) & 1) * 200 + 25;
@@ -135,7 +142,8 @@ function lumaOf(r: { data: Buffer; channels: number }, n: number): Float64Array 
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const p = i * r.channels;
-    out[i] = r.channels >= 3 ? 0.299 * r.data[p]! + 0.587 * r.data[p + 1]! + 0.114 * r.data[p + 2]! : r.data[p]!;
+    out[i] =
+      r.channels >= 3 ? 0.299 * r.data[p]! + 0.587 * r.data[p + 1]! + 0.114 * r.data[p + 2]! : r.data[p]!;
   }
   return out;
 }
@@ -159,7 +167,11 @@ function ssim(a: Float64Array, b: Float64Array, w: number, h: number): number {
   let n = 0;
   for (let y = 0; y + 8 <= h; y += 4) {
     for (let x = 0; x + 8 <= w; x += 4) {
-      let ma = 0, mb = 0, va = 0, vb = 0, cov = 0;
+      let ma = 0,
+        mb = 0,
+        va = 0,
+        vb = 0,
+        cov = 0;
       for (let dy = 0; dy < 8; dy++) {
         for (let dx = 0; dx < 8; dx++) {
           const i = (y + dy) * w + x + dx;
@@ -212,19 +224,29 @@ async function rotateInner(b: Bytes, deg: number): Promise<Bytes> {
   const rd = await dims(r);
   const cw = Math.floor(w * k) - 2;
   const ch = Math.floor(h * k) - 2;
-  return png(sharp(r).extract({ left: Math.floor((rd.w - cw) / 2), top: Math.floor((rd.h - ch) / 2), width: cw, height: ch }));
+  return png(
+    sharp(r).extract({
+      left: Math.floor((rd.w - cw) / 2),
+      top: Math.floor((rd.h - ch) / 2),
+      width: cw,
+      height: ch,
+    }),
+  );
 }
 async function pixelMap(b: Bytes, f: (v: number) => number): Promise<Bytes> {
   const r = await raw(b);
   const lut = Uint8Array.from({ length: 256 }, (_, v) => Math.max(0, Math.min(255, Math.round(f(v)))));
   for (let i = 0; i < r.data.length; i++) if (r.channels !== 4 || i % 4 !== 3) r.data[i] = lut[r.data[i]!]!;
-  return png(sharp(r.data, { raw: { width: r.width, height: r.height, channels: r.channels as 1 | 2 | 3 | 4 } }));
+  return png(
+    sharp(r.data, { raw: { width: r.width, height: r.height, channels: r.channels as 1 | 2 | 3 | 4 } }),
+  );
 }
 async function resize(b: Bytes, f: number, kernel: 'lanczos3' | 'cubic' = 'lanczos3'): Promise<Bytes> {
   const { w, h } = await dims(b);
   return png(sharp(b).resize(Math.round(w * f), Math.round(h * f), { kernel, fit: 'fill' }));
 }
-const jpeg = (b: Bytes, q: number): Promise<Bytes> => sharp(b).jpeg({ quality: q, chromaSubsampling: '4:2:0' }).toBuffer();
+const jpeg = (b: Bytes, q: number): Promise<Bytes> =>
+  sharp(b).jpeg({ quality: q, chromaSubsampling: '4:2:0' }).toBuffer();
 
 const ATTACKS: Attack[] = [
   { name: 'none', run: async (b) => b },
@@ -253,7 +275,9 @@ const ATTACKS: Attack[] = [
         if (r.channels === 4 && i % 4 === 3) continue;
         r.data[i] = Math.max(0, Math.min(255, Math.round(r.data[i]! + 0.02 * 255 * gauss())));
       }
-      return png(sharp(r.data, { raw: { width: r.width, height: r.height, channels: r.channels as 1 | 2 | 3 | 4 } }));
+      return png(
+        sharp(r.data, { raw: { width: r.width, height: r.height, channels: r.channels as 1 | 2 | 3 | 4 } }),
+      );
     },
   },
   { name: 'brightness x0.7', run: (b) => pixelMap(b, (v) => v * 0.7) },
@@ -276,7 +300,10 @@ const ATTACKS: Attack[] = [
       const { w, h } = await dims(up);
       const bx = Math.round(w * 0.03);
       const by = Math.round(h * 0.03);
-      return sharp(up).extract({ left: bx, top: by, width: w - 2 * bx, height: h - 2 * by }).jpeg({ quality: 90 }).toBuffer();
+      return sharp(up)
+        .extract({ left: bx, top: by, width: w - 2 * bx, height: h - 2 * by })
+        .jpeg({ quality: 90 })
+        .toBuffer();
     },
   },
   {
@@ -332,7 +359,9 @@ async function loadImages(): Promise<Item[]> {
 async function main(): Promise<void> {
   const items = await loadImages();
   const seedDefault = deriveWatermarkSeed(undefined);
-  console.log(`provmark watermark benchmark — ${items.length} images (${items.filter((i) => i.name.startsWith('gen:')).length} generated), node ${process.version}\n`);
+  console.log(
+    `provmark watermark benchmark — ${items.length} images (${items.filter((i) => i.name.startsWith('gen:')).length} generated), node ${process.version}\n`,
+  );
 
   const quality: Array<{ name: string; psnrY: number; psnrRgb: number; ssim: number }> = [];
   const embedCore: number[] = [];
@@ -389,7 +418,9 @@ async function main(): Promise<void> {
         continue;
       }
       const [plane, tD] = await timed(() => decodeLumaPlane(attacked, WORK_AREA));
-      const [r, tC] = await timed(() => detectMark(plane.plane, plane.width, plane.height, { seed: seedDefault }));
+      const [r, tC] = await timed(() =>
+        detectMark(plane.plane, plane.width, plane.height, { seed: seedDefault }),
+      );
       detDecode.push(tD);
       detCore.push(tC);
       const ok = r.found && Buffer.from(r.payload!).toString('hex') === payload;
@@ -403,7 +434,9 @@ async function main(): Promise<void> {
       if (ok) e.ok++;
       else if (r.found) console.error(`WRONG PAYLOAD under ${atk.name} on ${item.name}`);
       else if (verbose) {
-        console.error(`miss: ${atk.name} on ${item.name}: z ${r.pilotZ.toFixed(1)}, agreement ${r.agreement.toFixed(2)}, crc ${r.crcOk}, scale ${r.scale.toFixed(3)}, ${r.reason}`);
+        console.error(
+          `miss: ${atk.name} on ${item.name}: z ${r.pilotZ.toFixed(1)}, agreement ${r.agreement.toFixed(2)}, crc ${r.crcOk}, scale ${r.scale.toFixed(3)}, ${r.reason}`,
+        );
       }
       e.bits.push(bits / 64);
       results.set(atk.name, e);
@@ -424,19 +457,28 @@ async function main(): Promise<void> {
     mean(qs.map((q) => q.ssim)).toFixed(4),
     Math.min(...qs.map((q) => q.ssim)).toFixed(4),
   ];
-  console.log('Imperceptibility (marked vs original, strength 1; targets: PSNR luma >= 42, RGB >= 40, SSIM >= 0.98)');
+  console.log(
+    'Imperceptibility (marked vs original, strength 1; targets: PSNR luma >= 42, RGB >= 40, SSIM >= 0.98)',
+  );
   table(
     ['set', 'n', 'PSNR-Y mean', 'min', 'PSNR-RGB mean', 'min', 'SSIM mean', 'min'],
     [qRow('all images', quality), ...(photos.length ? [qRow('photos (files)', photos)] : [])],
   );
 
   // ------------------------------------------------------------ robustness
-  console.log('Robustness: exact 64-bit payload recovery (target >= 95% per attack; stretch rows aim >= 80%)');
+  console.log(
+    'Robustness: exact 64-bit payload recovery (target >= 95% per attack; stretch rows aim >= 80%)',
+  );
   table(
     ['attack', 'n', 'success', 'mean bit acc'],
     ATTACKS.map((a) => {
       const e = results.get(a.name) ?? { ok: 0, n: 0, bits: [] };
-      return [`${a.stretch ? '(stretch) ' : ''}${a.name}`, e.n, pct(e.ok / Math.max(1, e.n)), pct(mean(e.bits))];
+      return [
+        `${a.stretch ? '(stretch) ' : ''}${a.name}`,
+        e.n,
+        pct(e.ok / Math.max(1, e.n)),
+        pct(mean(e.bits)),
+      ];
     }),
   );
 
@@ -479,13 +521,19 @@ async function main(): Promise<void> {
     const aspect = [1, 4 / 3, 16 / 9, 3, 0.75][k % 5]!;
     const w = Math.round(Math.sqrt(WORK_AREA * aspect));
     const h = Math.round(WORK_AREA / w);
-    const r = detectMark(genPlane(kind, w, h), w, h, { seed: k % 7 === 0 ? deriveWatermarkSeed(`k${k}`) : seedDefault });
+    const r = detectMark(genPlane(kind, w, h), w, h, {
+      seed: k % 7 === 0 ? deriveWatermarkSeed(`k${k}`) : seedDefault,
+    });
     note(`synthetic planes (${kinds.length} kinds)`, r.found);
   }
   console.log('False positives: unmarked content must never yield a payload');
   table(
     ['source', 'attempts', 'found'],
-    [...[...fpByKind].map(([kind, [n, f]]) => [kind, n, f]), ['total', attempts, falseFound], ['marked, read with a wrong key', wrongKeyAttempts, wrongKeyFound]],
+    [
+      ...[...fpByKind].map(([kind, [n, f]]) => [kind, n, f]),
+      ['total', attempts, falseFound],
+      ['marked, read with a wrong key', wrongKeyAttempts, wrongKeyFound],
+    ],
   );
   const bound = falseFound === 0 ? 3 / attempts : NaN;
   console.log(
@@ -502,7 +550,12 @@ async function main(): Promise<void> {
     ['stage', 'mean', 'p95', 'ratio to codec baseline'],
     [
       ['embed: decode (sharp) /MP', ms(mean(embedDecode)), ms(percentile(embedDecode, 0.95)), ''],
-      ['embed: mark (core + pixels) /MP', ms(mean(embedCore)), ms(percentile(embedCore, 0.95)), `${(mean(embedCore) / (mean(embedDecode) + mean(embedEncode))).toFixed(2)}x decode+encode`],
+      [
+        'embed: mark (core + pixels) /MP',
+        ms(mean(embedCore)),
+        ms(percentile(embedCore, 0.95)),
+        `${(mean(embedCore) / (mean(embedDecode) + mean(embedEncode))).toFixed(2)}x decode+encode`,
+      ],
       ['embed: encode (sharp) /MP', ms(mean(embedEncode)), ms(percentile(embedEncode, 0.95)), ''],
       ['detect: decode to working plane', ms(dDec), ms(percentile(detDecode, 0.95)), ''],
       ['detect: core', ms(dCore), ms(percentile(detCore, 0.95)), `${(dCore / dDec).toFixed(2)}x decode`],
@@ -528,13 +581,28 @@ async function bigImages(): Promise<void> {
       .toBuffer();
     const [px, tDec] = await timed(() => decodeImagePixels(src));
     const [, tMark] = await timed(() =>
-      markPixels(px.data, px.width, px.height, px.channels, { seed: deriveWatermarkSeed(undefined), payload: new Uint8Array(8).fill(7), strength: 1 }),
+      markPixels(px.data, px.width, px.height, px.channels, {
+        seed: deriveWatermarkSeed(undefined),
+        payload: new Uint8Array(8).fill(7),
+        strength: 1,
+      }),
     );
     const [out, tEnc] = await timed(() => encodeImagePixels(px, src));
     const [plane2, tD] = await timed(() => decodeLumaPlane(Buffer.from(out), WORK_AREA));
-    const [r, tC] = await timed(() => detectMark(plane2.plane, plane2.width, plane2.height, { seed: deriveWatermarkSeed(undefined) }));
+    const [r, tC] = await timed(() =>
+      detectMark(plane2.plane, plane2.width, plane2.height, { seed: deriveWatermarkSeed(undefined) }),
+    );
     const mp = (w * h) / 1e6;
-    rows.push([`${w}x${h} (${mp.toFixed(0)} MP)`, ms(tDec), ms(tMark), ms(tMark / mp), ms(tEnc), ms(tD), ms(tC), r.found ? 'yes' : 'NO']);
+    rows.push([
+      `${w}x${h} (${mp.toFixed(0)} MP)`,
+      ms(tDec),
+      ms(tMark),
+      ms(tMark / mp),
+      ms(tEnc),
+      ms(tD),
+      ms(tC),
+      r.found ? 'yes' : 'NO',
+    ]);
   }
   table(['image', 'decode', 'mark', 'mark/MP', 'encode', 'detect decode', 'detect core', 'found'], rows);
 }

@@ -18,7 +18,8 @@ interface DetectFlags {
 function parseNumber(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) throw new RangeError(`Expected a number for ${name} but received ${JSON.stringify(value)}`);
+  if (value.trim() === '' || !Number.isFinite(n))
+    throw new RangeError(`Expected a number for ${name} but received ${JSON.stringify(value)}`);
   return n;
 }
 
@@ -28,10 +29,14 @@ function parseNumber(value: string | undefined, name: string): number | undefine
  * mark, 3 when at least one does not, 2 on usage or input errors.
  */
 export function registerWatermark(program: Command): void {
-  const wm = program.command('watermark').description('Embed or read the invisible image watermark (64-bit soft-binding id)');
+  const wm = program
+    .command('watermark')
+    .description('Embed or read the invisible image watermark (64-bit soft-binding id)');
 
   wm.command('embed')
-    .description('Embed a 64-bit id (16 hex digits) into an image; same format, size, ICC and EXIF orientation')
+    .description(
+      'Embed a 64-bit id (16 hex digits) into an image; same format, size, ICC and EXIF orientation',
+    )
     .argument('<input>', 'image file')
     .requiredOption('-o, --output <file>', 'where to write the marked image')
     .requiredOption('--payload <hex16>', 'the soft-binding id: 16 hex digits')

@@ -17,7 +17,15 @@ beforeAll(async () => {
 describe('provmark watermark embed | detect', () => {
   it('embeds, then detect --json reports { file, found, payload, confidence } and exits 0', async () => {
     const out = join(dir, 'marked.jpg');
-    const e = await runCli(['watermark', 'embed', join(dir, 'photo.jpg'), '-o', out, '--payload', 'ABCDEF0123456789']);
+    const e = await runCli([
+      'watermark',
+      'embed',
+      join(dir, 'photo.jpg'),
+      '-o',
+      out,
+      '--payload',
+      'ABCDEF0123456789',
+    ]);
     expect(e.code, e.stderr).toBe(0);
     const d = await runCli(['watermark', 'detect', out, '--json']);
     expect(d.code, d.stderr).toBe(0);
@@ -30,9 +38,26 @@ describe('provmark watermark embed | detect', () => {
 
   it('exits 3 when a file has no mark (one JSON line per file, payload null)', async () => {
     const marked = join(dir, 'marked.png');
-    const e = await runCli(['watermark', 'embed', join(dir, 'photo.png'), '-o', marked, '--payload', '0011223344556677', '--strength', '1.5']);
+    const e = await runCli([
+      'watermark',
+      'embed',
+      join(dir, 'photo.png'),
+      '-o',
+      marked,
+      '--payload',
+      '0011223344556677',
+      '--strength',
+      '1.5',
+    ]);
     expect(e.code, e.stderr).toBe(0);
-    const d = await runCli(['watermark', 'detect', marked, join(dir, 'photo.png'), join(dir, 'junk.jpg'), '--json']);
+    const d = await runCli([
+      'watermark',
+      'detect',
+      marked,
+      join(dir, 'photo.png'),
+      join(dir, 'junk.jpg'),
+      '--json',
+    ]);
     expect(d.code).toBe(3);
     const lines = jsonLines(d.stdout);
     expect(lines.map((l) => [l.file, l.found, l.payload])).toEqual([
@@ -47,11 +72,27 @@ describe('provmark watermark embed | detect', () => {
   });
 
   it('exits 2 with a coded message on bad payloads, small images and missing files', async () => {
-    const bad = await runCli(['watermark', 'embed', join(dir, 'photo.png'), '-o', join(dir, 'x.png'), '--payload', 'xyz']);
+    const bad = await runCli([
+      'watermark',
+      'embed',
+      join(dir, 'photo.png'),
+      '-o',
+      join(dir, 'x.png'),
+      '--payload',
+      'xyz',
+    ]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^provmark: ERR_USAGE: .*16 hex digits/);
     await writeFile(join(dir, 'small.png'), await image('textured', 200, 200));
-    const small = await runCli(['watermark', 'embed', join(dir, 'small.png'), '-o', join(dir, 'y.png'), '--payload', '0123456789abcdef']);
+    const small = await runCli([
+      'watermark',
+      'embed',
+      join(dir, 'small.png'),
+      '-o',
+      join(dir, 'y.png'),
+      '--payload',
+      '0123456789abcdef',
+    ]);
     expect(small.code).toBe(2);
     expect(small.stderr).toMatch(/^provmark: ERR_MEDIA_TOO_SMALL/);
     const missing = await runCli(['watermark', 'detect', join(dir, 'nope.png'), '--json']);

@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CODED_BITS, computeMarkDelta, decodePayload, detectMark, encodePayload } from '../../src/watermark/core/index.js';
+import {
+  CODED_BITS,
+  computeMarkDelta,
+  decodePayload,
+  detectMark,
+  encodePayload,
+} from '../../src/watermark/core/index.js';
 import { lcg, plane } from './helpers.js';
 
 const seedA = Uint8Array.from({ length: 32 }, (_, i) => i * 7 + 1);
@@ -30,7 +36,9 @@ describe('payload code', () => {
 
   it('corrects channel errors (about 16% of the coded bits flipped by noise)', () => {
     const soft = channel(encodePayload(payload, seedA), 1, 1, 7);
-    const hardErrors = Array.from(encodePayload(payload, seedA)).filter((b, i) => (soft[i]! > 0 ? 1 : 0) !== b).length;
+    const hardErrors = Array.from(encodePayload(payload, seedA)).filter(
+      (b, i) => (soft[i]! > 0 ? 1 : 0) !== b,
+    ).length;
     expect(hardErrors).toBeGreaterThan(CODED_BITS * 0.08);
     const d = decodePayload(soft, seedA);
     expect(d.crcOk).toBe(true);
@@ -41,7 +49,8 @@ describe('payload code', () => {
     const wrongKey = decodePayload(channel(encodePayload(payload, seedA), 1, 0, 1), seedB);
     expect(wrongKey.crcOk).toBe(false);
     let passes = 0;
-    for (let i = 0; i < 300; i++) if (decodePayload(channel(new Uint8Array(CODED_BITS), 0, 1, 100 + i), seedA).crcOk) passes++;
+    for (let i = 0; i < 300; i++)
+      if (decodePayload(channel(new Uint8Array(CODED_BITS), 0, 1, 100 + i), seedA).crcOk) passes++;
     expect(passes).toBe(0);
   });
 

@@ -21,8 +21,14 @@ export function plane(kind: Kind, width: number, height: number, seed = 1): Floa
       let v: number;
       if (kind === 'flat') v = 140;
       else if (kind === 'smooth') v = 60 + (120 * (x + y)) / (width + height);
-      else if (kind === 'textured') v = 128 + 45 * Math.sin(x / 7 + seed) * Math.cos(y / 11) + 25 * (r() - 0.5);
-      else v = 120 + 60 * Math.sin(x / 45) * Math.sin(y / 60 + seed) + 20 * Math.sin((x - y) / 5) * (x > width / 2 ? 1 : 0.2) + 8 * (r() - 0.5);
+      else if (kind === 'textured')
+        v = 128 + 45 * Math.sin(x / 7 + seed) * Math.cos(y / 11) + 25 * (r() - 0.5);
+      else
+        v =
+          120 +
+          60 * Math.sin(x / 45) * Math.sin(y / 60 + seed) +
+          20 * Math.sin((x - y) / 5) * (x > width / 2 ? 1 : 0.2) +
+          8 * (r() - 0.5);
       p[y * width + x] = Math.max(0, Math.min(255, v));
     }
   }
@@ -40,7 +46,8 @@ export async function image(
   const p = plane(kind, width, height, options.seed ?? 1);
   const data = Buffer.alloc(width * height * channels);
   for (let i = 0; i < width * height; i++) {
-    for (let c = 0; c < Math.min(channels, 3); c++) data[i * channels + c] = Math.max(0, Math.min(255, Math.round(p[i]! + (c - 1) * 10)));
+    for (let c = 0; c < Math.min(channels, 3); c++)
+      data[i * channels + c] = Math.max(0, Math.min(255, Math.round(p[i]! + (c - 1) * 10)));
     if (channels === 4) data[i * 4 + 3] = 255;
   }
   const s = sharp(data, { raw: { width, height, channels } });

@@ -64,14 +64,22 @@ describe('survives key attacks (generated textured photo-like image)', async () 
   const attacks: Array<[string, () => Promise<Buffer>]> = [
     ['JPEG 75', () => sharp(marked).jpeg({ quality: 75 }).toBuffer()],
     ['resize ×0.5', () => sharp(marked).resize(500, 375).png().toBuffer()],
-    ['crop 60% at an offset', () => sharp(marked).extract({ left: 137, top: 41, width: 775, height: 581 }).png().toBuffer()],
+    [
+      'crop 60% at an offset',
+      () => sharp(marked).extract({ left: 137, top: 41, width: 775, height: 581 }).png().toBuffer(),
+    ],
     [
       'rotation 2° cropped to the inner rectangle',
       async () => {
         const r = await sharp(marked).rotate(2).png().toBuffer();
         const m = await sharp(r).metadata();
         return sharp(r)
-          .extract({ left: Math.round((m.width! - 900) / 2), top: Math.round((m.height! - 660) / 2), width: 900, height: 660 })
+          .extract({
+            left: Math.round((m.width! - 900) / 2),
+            top: Math.round((m.height! - 660) / 2),
+            width: 900,
+            height: 660,
+          })
           .png()
           .toBuffer();
       },
@@ -103,7 +111,9 @@ describe('bad input', () => {
   it('refuses images under 256 px on embed with ERR_MEDIA_TOO_SMALL and reports found:false on detect', async () => {
     const small = await image('textured', 300, 200);
     await expect(embedImageWatermark(small, { payload: PAYLOAD })).rejects.toBeInstanceOf(MediaTooSmallError);
-    await expect(embedImageWatermark(small, { payload: PAYLOAD })).rejects.toMatchObject({ code: 'ERR_MEDIA_TOO_SMALL' });
+    await expect(embedImageWatermark(small, { payload: PAYLOAD })).rejects.toMatchObject({
+      code: 'ERR_MEDIA_TOO_SMALL',
+    });
     const tiny = await image('textured', 100, 80);
     const r = await detectImageWatermark(tiny);
     expect(r.found).toBe(false);
@@ -115,21 +125,31 @@ describe('bad input', () => {
     for (const payload of ['0123', '0123456789abcdeg', '0123456789abcdef00', '']) {
       await expect(embedImageWatermark(src, { payload })).rejects.toBeInstanceOf(RangeError);
     }
-    await expect(embedImageWatermark(src, { payload: PAYLOAD, strength: 0 })).rejects.toBeInstanceOf(RangeError);
-    await expect(embedImageWatermark(src, { payload: PAYLOAD, quality: 101 })).rejects.toBeInstanceOf(RangeError);
+    await expect(embedImageWatermark(src, { payload: PAYLOAD, strength: 0 })).rejects.toBeInstanceOf(
+      RangeError,
+    );
+    await expect(embedImageWatermark(src, { payload: PAYLOAD, quality: 101 })).rejects.toBeInstanceOf(
+      RangeError,
+    );
     await expect(embedImageWatermark(src, { payload: PAYLOAD, key: '' })).rejects.toBeInstanceOf(RangeError);
-    await expect(embedImageWatermark(src, { payload: 42 as unknown as string })).rejects.toBeInstanceOf(TypeError);
+    await expect(embedImageWatermark(src, { payload: 42 as unknown as string })).rejects.toBeInstanceOf(
+      TypeError,
+    );
   });
 
   it('accepts upper-case hex payloads and reports them in lower case', async () => {
-    const marked = await embedImageWatermark(await image('photo-like', 512, 400), { payload: 'ABCDEF0123456789' });
+    const marked = await embedImageWatermark(await image('photo-like', 512, 400), {
+      payload: 'ABCDEF0123456789',
+    });
     expect((await detectImageWatermark(marked)).payload).toBe('abcdef0123456789');
   });
 
   it('refuses animated images on embed with a coded error', async () => {
     const frame1 = await image('textured', 320, 320, { seed: 1 });
     const frame2 = await image('textured', 320, 320, { seed: 2 });
-    const animated = await sharp([frame1, frame2], { join: { animated: true } }).gif().toBuffer();
+    const animated = await sharp([frame1, frame2], { join: { animated: true } })
+      .gif()
+      .toBuffer();
     expect((await sharp(animated).metadata()).pages).toBe(2);
     const err = await embedImageWatermark(animated, { payload: PAYLOAD }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProvmarkError);
@@ -137,7 +157,11 @@ describe('bad input', () => {
   });
 
   it('detect never throws on bad content', async () => {
-    for (const bytes of [new Uint8Array(0), new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]), Buffer.from('not an image at all')]) {
+    for (const bytes of [
+      new Uint8Array(0),
+      new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]),
+      Buffer.from('not an image at all'),
+    ]) {
       const r = await detectImageWatermark(bytes);
       expect(r.found).toBe(false);
       expect(r.reason).toBeTruthy();
@@ -148,7 +172,9 @@ describe('bad input', () => {
   });
 
   it('misuse of detect options throws', async () => {
-    await expect(detectImageWatermark(new Uint8Array(10), { key: 5 as unknown as string })).rejects.toBeInstanceOf(TypeError);
+    await expect(
+      detectImageWatermark(new Uint8Array(10), { key: 5 as unknown as string }),
+    ).rejects.toBeInstanceOf(TypeError);
     await expect(detectImageWatermark(42 as unknown as Uint8Array)).rejects.toBeInstanceOf(TypeError);
   });
 });

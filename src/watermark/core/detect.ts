@@ -18,7 +18,17 @@
 import { CODED_BITS, decodePayload, type DecodedFrame } from './code.js';
 import { boxBlur } from './filters.js';
 import { fft2d, nextPow2 } from './fft.js';
-import { CELL, DATA_CELLS, GRID, PROFILE, SUB, SYNC_FREQS, TILE, renderPilotPeriod, tileLayout } from './pattern.js';
+import {
+  CELL,
+  DATA_CELLS,
+  GRID,
+  PROFILE,
+  SUB,
+  SYNC_FREQS,
+  TILE,
+  renderPilotPeriod,
+  tileLayout,
+} from './pattern.js';
 
 /**
  * Pilot peak z-score needed before a decode is trusted (null: the best of 8 orientations × 1024
@@ -93,7 +103,11 @@ export function whiten(plane: Float32Array, w: number, h: number): Float32Array 
   return band;
 }
 
-export function halfResolution(q: Float32Array, w: number, h: number): { data: Float32Array; w: number; h: number } {
+export function halfResolution(
+  q: Float32Array,
+  w: number,
+  h: number,
+): { data: Float32Array; w: number; h: number } {
   const w2 = Math.floor(w / 2);
   const h2 = Math.floor(h / 2);
   const out = new Float32Array(w2 * h2);
@@ -154,7 +168,9 @@ export function spectrumAt(sp: Spectrum, fx: number, fy: number): number {
   const ay = y - y0;
   const i = y0 * sp.fw + x0;
   const p = sp.p;
-  return (1 - ay) * ((1 - ax) * p[i]! + ax * p[i + 1]!) + ay * ((1 - ax) * p[i + sp.fw]! + ax * p[i + sp.fw + 1]!);
+  return (
+    (1 - ay) * ((1 - ax) * p[i]! + ax * p[i + 1]!) + ay * ((1 - ax) * p[i + sp.fw]! + ax * p[i + sp.fw + 1]!)
+  );
 }
 
 /**
@@ -237,7 +253,12 @@ interface Lattice {
 
 function latticeOf(scale: number, theta: number, unit: number): Lattice {
   const len = unit * scale;
-  return { ax: len * Math.cos(theta), ay: len * Math.sin(theta), bx: -len * Math.sin(theta), by: len * Math.cos(theta) };
+  return {
+    ax: len * Math.cos(theta),
+    ay: len * Math.sin(theta),
+    bx: -len * Math.sin(theta),
+    by: len * Math.cos(theta),
+  };
 }
 
 /** Fold a plane into one n×n tile through the inverse lattice map (lattice in this plane's pixels). */
@@ -446,19 +467,39 @@ function attempt(q: Float32Array, w: number, h: number, g: Geometry, seed: Uint8
 }
 
 /** Pilot z-score of one geometry with a known orientation variant (no decoding). */
-function pilotZAt(q: Float32Array, w: number, h: number, g: Geometry, variant: number, seed: Uint8Array): number {
+function pilotZAt(
+  q: Float32Array,
+  w: number,
+  h: number,
+  g: Geometry,
+  variant: number,
+  seed: Uint8Array,
+): number {
   const period = subFold(fold(q, w, h, latticeOf(g.s, g.t, TILE), TILE));
   return matchPilot(dihedral(period, variant, SUB), seed).z;
 }
 
 /** Coordinate ascent on the pilot z-score around `g` (steps 0.2 % in scale, 0.1° in angle, then halved). */
-function refineGeometry(q: Float32Array, w: number, h: number, g: Geometry, variant: number, z: number, seed: Uint8Array): Geometry {
+function refineGeometry(
+  q: Float32Array,
+  w: number,
+  h: number,
+  g: Geometry,
+  variant: number,
+  z: number,
+  seed: Uint8Array,
+): Geometry {
   let best = g;
   let bestZ = z;
   let ds = 0.002;
   let dt = (0.1 * Math.PI) / 180;
   for (let round = 0; round < 2; round++) {
-    for (const [fs, ft] of [[1 + ds, 0], [1 - ds, 0], [1, dt], [1, -dt]] as const) {
+    for (const [fs, ft] of [
+      [1 + ds, 0],
+      [1 - ds, 0],
+      [1, dt],
+      [1, -dt],
+    ] as const) {
       const c = { s: best.s * fs, t: best.t + ft, v: best.v };
       const cz = pilotZAt(q, w, h, c, variant, seed);
       if (cz > bestZ) {
@@ -476,7 +517,12 @@ function refineGeometry(q: Float32Array, w: number, h: number, g: Geometry, vari
  * Detect the mark in `plane` (luma 0–255 at the working area, width × height).
  * Never throws for content: returns found:false with a reason.
  */
-export function detectMark(plane: Float32Array, width: number, height: number, params: DetectParams): CoreDetection {
+export function detectMark(
+  plane: Float32Array,
+  width: number,
+  height: number,
+  params: DetectParams,
+): CoreDetection {
   const none = {
     confidence: 0,
     pilotZ: 0,
