@@ -269,6 +269,22 @@ async function main(): Promise<void> {
     report.push(`| ${cond} | ${both.length} | ${f3(a0)} | ${f3(a1)} | ${f3(a0 - a1)} |`);
   }
 
+  // Calib split through the shipped pipeline: its AUC must equal the one train.py logs (PyTorch + PIL), which
+  // checks decoding and ONNX export end to end. Calibration and thresholds were fitted on this split.
+  const calibScored = await scoreAll(
+    entries.filter(([, e]) => e.split === 'calib'),
+    'original',
+    model,
+  );
+  const cPos = calibScored.filter((s) => s.label === 1 && s.score !== undefined).map((s) => s.score!);
+  const cNeg = calibScored.filter((s) => s.label === 0 && s.score !== undefined).map((s) => s.score!);
+  results.calib = { auc: auc(cPos, cNeg), fpr: rate(cNeg, threshold), tpr: rate(cPos, threshold) };
+  report.push(
+    '',
+    `Calib split (used for Platt scaling and the threshold; not a test result): AUC ${f3(auc(cPos, cNeg))}, ` +
+      `FPR ${pct(rate(cNeg, threshold))} (${cNeg.length} real), TPR ${pct(rate(cPos, threshold))} (${cPos.length} synthetic).`,
+  );
+
   // detect() labels with abstention, metadata and watermark evidence, on the original files.
   const labels: Record<string, Record<string, number>> = {};
   for (const [path, e] of test) {
@@ -320,7 +336,11 @@ async function main(): Promise<void> {
   // Parity with the PyTorch model on PIL-decoded pixels (training/out/parity.json, when present).
   const parityPath = join(repoRoot, 'training', 'out', 'parity.json');
   if (existsSync(parityPath)) {
-    const parity = JSON.parse(readFileSync(parityPath, 'utf8')) as Record<string, number>;
+    const file = JSON.parse(readFileSync(parityPath, 'utf8')) as {
+      sha256?: string;
+      logits?: Record<string, number>;
+    };
+    const parity = file.sha256 === cal.sha256 && file.logits ? file.logits : {};
     let maxDiff = 0;
     for (const [path, logit] of Object.entries(parity)) {
       const px = await decodeImageRgb(new Uint8Array(readFileSync(join(fixtures, path))));

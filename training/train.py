@@ -376,6 +376,7 @@ def main():
     log(f'platt a={a:.4f} b={b:.4f}; synthetic if p > {synth_threshold:.4f}, camera if p < {camera_threshold:.4f}; '
         f'calib AUC {auc(y, z):.4f}', fh)
 
+    net.eval()
     onnx_path = os.path.join(MODEL_DIR, 'provmark-detect-v1.onnx')
     dummy = torch.zeros(GRID * GRID, 3, CROP, CROP)
     torch.onnx.export(net, dummy, onnx_path, input_names=['crops'], output_names=['logits'],
@@ -401,12 +402,16 @@ def main():
     with open(os.path.join(MODEL_DIR, 'calibration.json'), 'w') as out:
         json.dump(calib, out, indent=2)
         out.write('\n')
-    # Parity file for the TypeScript runner: raw mean logits for a few calib files with PIL decoding.
+    # Parity file for the TypeScript runner: eval-mode mean logits for a few calib files with PIL decoding,
+    # tagged with the model digest so a stale file is never compared. calib_logits() leaves the net in train
+    # mode, so switch back to eval first (train-mode BatchNorm/dropout would make the numbers meaningless).
+    net.eval()
     with torch.no_grad():
         parity = {r['path']: float(net(inference_crops(images[r['path']])).mean())
                   for r in calib_rows[::max(1, len(calib_rows) // 12)]}
     with open(os.path.join(OUT_DIR, 'parity.json'), 'w') as out:
-        json.dump(parity, out, indent=1)
+        json.dump({'sha256': digest, 'logits': parity}, out, indent=1)
+    torch.save(net.state_dict(), os.path.join(OUT_DIR, 'model-state.pt'))
     log(f'wrote {onnx_path} ({os.path.getsize(onnx_path)} bytes) and calibration.json', fh)
     fh.close()
     return 0
