@@ -435,7 +435,7 @@ async function main(): Promise<void> {
       else if (r.found) console.error(`WRONG PAYLOAD under ${atk.name} on ${item.name}`);
       else if (verbose) {
         console.error(
-          `miss: ${atk.name} on ${item.name}: z ${r.pilotZ.toFixed(1)}, agreement ${r.agreement.toFixed(2)}, crc ${r.crcOk}, scale ${r.scale.toFixed(3)}, ${r.reason}`,
+          `miss: ${atk.name} on ${item.name}: z ${r.pilotZ.toFixed(1)}, bit errors ${r.bitErrors}, crc ${r.crcOk}, scale ${r.scale.toFixed(3)}, ${r.reason}`,
         );
       }
       e.bits.push(bits / 64);
