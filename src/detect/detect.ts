@@ -146,7 +146,7 @@ export async function detect(input: MediaInput, options: DetectOptions = {}): Pr
   if (scopeProblem) return inconclusive(scopeProblem.reason, scopeProblem.explanation);
   if (score === null) {
     return inconclusive(
-      'uncertain-score',
+      'model-disabled',
       'The model was not run (useModel: false) and no decisive evidence was found.',
     );
   }

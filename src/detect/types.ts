@@ -17,7 +17,9 @@ export type InconclusiveReason =
   | 'too-large'
   | 'heavy-compression'
   | 'non-photographic'
-  | 'uncertain-score';
+  | 'uncertain-score'
+  /** `useModel: false` was passed and no decisive metadata or watermark evidence was found. */
+  | 'model-disabled';
 
 /** What a piece of evidence points to. */
 export type EvidenceIndication =

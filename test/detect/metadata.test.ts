@@ -31,7 +31,7 @@ describe('metadata and known-mark evidence', () => {
     png = withPngChunk(png, 'tEXt', tEXt('parameters', 'exposure +1'));
     const r = await detect(png, { useModel: false });
     expect(decisive(r)).toEqual([]);
-    expect(r.label).toBe('inconclusive');
+    expect(r).toMatchObject({ label: 'inconclusive', reason: 'model-disabled', score: null });
   });
 
   it('reads XMP Iptc4xmpExt:DigitalSourceType trainedAlgorithmicMedia from a JPEG APP1 packet', async () => {
