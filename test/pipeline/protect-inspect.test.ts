@@ -149,3 +149,23 @@ describe('protect -> platform -> inspect', () => {
     expect(r.watermark?.payload).toBe(b.softBindingId);
   });
 });
+
+describe('inspect falls back to the detector', () => {
+  it('an unprotected image labelled as AI-generated reports the metadata hint', async () => {
+    const xmp = `<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" xmlns:Iptc4xmpExt="http://iptc.org/std/Iptc4xmpExt/2008-02-29/" Iptc4xmpExt:DigitalSourceType="http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"/></rdf:RDF></x:xmpmeta><?xpacket end="w"?>`;
+    const labelled = new Uint8Array(
+      await sharp(await photoLike(640, 480, 21))
+        .withXmp(xmp)
+        .jpeg({ quality: 90 })
+        .toBuffer(),
+    );
+    const r = await inspect(labelled, { repository: repo });
+    expect(r.verdict).toBe('no-provenance');
+    expect(r.detection?.label).toBe('likely-synthetic');
+    const hint = r.detection?.evidence.find(
+      (e) => e.kind === 'metadata' && /DigitalSourceType/.test(e.source),
+    );
+    expect(hint?.value).toContain('trainedAlgorithmicMedia');
+    expect(r.summary).toContain('trainedAlgorithmicMedia');
+  });
+});
