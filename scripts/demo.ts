@@ -133,7 +133,10 @@ try {
   show('tampered.jpg', t);
   expectVerdict(t, 'tampered');
 
-  step(7, 'A photo with no provenance at all goes to the offline detector');
+  step(
+    7,
+    'An image with no provenance at all goes to the offline detector (this sample is computer-made, like the others here)',
+  );
   const unknown = await samplePhoto(1024, 768, 7);
   const none = await inspect(unknown, { trust, repository });
   show('unknown.jpg', none);

@@ -328,17 +328,16 @@ function noProvenanceSummary(
   detection: DetectReport | undefined,
   options: InspectOptions,
 ): string {
-  const parts = ['No Content Credentials were found in the file'];
+  let text = 'No Content Credentials were found in the file';
   if (verification.state === 'remote')
-    parts[0] += ` (it only points to a remote manifest at ${verification.remoteManifestUrl}, which was not fetched)`;
+    text += ` (it only points to a remote manifest at ${verification.remoteManifestUrl}, which was not fetched)`;
   if (watermark?.found) {
-    parts.push(
-      `a provmark watermark (${watermark.payload}) is present, but no repository${options.repository || options.resolver ? ' that was asked' : ' was given to look it up'} knows it`,
-    );
+    text += `; a provmark watermark (${watermark.payload}) is present, but ${options.repository || options.resolver ? 'no repository that was asked knows it' : 'no repository was given to look it up'}.`;
   } else if (watermark) {
-    parts.push('and no provmark watermark was detected');
+    text += ', and no provmark watermark was detected.';
+  } else {
+    text += '.';
   }
-  let text = parts.join('; ') + '.';
   if (detection) {
     const score =
       detection.score === null
