@@ -25,7 +25,13 @@ async function time(fn: () => Promise<unknown>): Promise<number> {
 async function photo(width: number, height: number): Promise<Uint8Array> {
   // Slightly blurred noise: about as many bytes per pixel at q90 as a detailed photograph.
   const buf = await sharp({
-    create: { width, height, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 24 } },
+    create: {
+      width,
+      height,
+      channels: 3,
+      background: '#000',
+      noise: { type: 'gaussian', mean: 128, sigma: 24 },
+    },
   })
     .blur(0.5)
     .jpeg({ quality: 90 })
@@ -93,9 +99,15 @@ async function bareVerify(bytes: Uint8Array): Promise<string> {
 console.log(
   `provmark C2PA benchmark — ${RUNS} runs per cell, median ms (engine @contentauth/c2pa-wasm, ES256)\n`,
 );
-console.log('bare sign = engine sign with its own post-sign check (its default); bare sign+read = that plus the read-back');
-console.log('every integrator needs (the engine check misses short COSE padding). provmark sign = our read-back replaces');
-console.log('the engine check. provmark verify = verify() with default detail; "detailed" adds the crJSON summary.\n');
+console.log(
+  'bare sign = engine sign with its own post-sign check (its default); bare sign+read = that plus the read-back',
+);
+console.log(
+  'every integrator needs (the engine check misses short COSE padding). provmark sign = our read-back replaces',
+);
+console.log(
+  'the engine check. provmark verify = verify() with default detail; "detailed" adds the crJSON summary.\n',
+);
 console.log(
   '| image | bare sign | bare sign+read | provmark sign | ratio vs sign | ratio vs sign+read | + thumbnail | bare verify | provmark verify | ratio | detailed |',
 );

@@ -46,7 +46,8 @@ describe('sign -> verify round trip', () => {
     const { creds, signer } = await devSigner();
     const heif = Buffer.from(await makeImage('avif'));
     const ftypSize = heif.readUInt32BE(0);
-    for (let o = 8; o < ftypSize; o += 4) if (heif.toString('latin1', o, o + 4) === 'avif') heif.write('heic', o, 'latin1');
+    for (let o = 8; o < ftypSize; o += 4)
+      if (heif.toString('latin1', o, o + 4) === 'avif') heif.write('heic', o, 'latin1');
     const out = await sign(new Uint8Array(heif), { signer, thumbnail: false });
     expect(out.format).toBe('heic');
     expect((await verify(out.bytes, { trust: { anchors: [creds.caCertPem] } })).state).toBe('trusted');
