@@ -1,13 +1,12 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
-import { isProvmarkError } from '../errors.js';
 import { createHttpRepository } from '../repository/http.js';
 import { openRepository } from '../repository/open.js';
 import { defaultRepositoryPath } from '../repository/sqlite.js';
 import type { ManifestRepository } from '../repository/types.js';
 import { inspect, type ProvenanceReport } from '../verify/inspect.js';
 import { dbFromFlags } from './protect.js';
-import { EXIT, formatError, printJson, runCommand } from './io.js';
+import { EXIT, printJson, reportFileError, runCommand } from './io.js';
 import { addTrustFlags, combineExitCodes, trustFromFlags } from './verify.js';
 
 interface InspectCliOptions {
@@ -81,10 +80,7 @@ export function registerInspect(program: Command): void {
                 detector: opts.detector,
               });
             } catch (err) {
-              if (!isProvmarkError(err)) throw err;
-              if (opts.json) printJson({ file, error: { code: err.code, message: err.message } });
-              else process.stderr.write(`${formatError(err)}\n`);
-              codes.push(EXIT.usage);
+              codes.push(reportFileError(file, err, opts.json));
               continue;
             }
             const code = inspectExitCode(r, opts.requireTrusted ?? false);

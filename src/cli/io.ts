@@ -34,3 +34,15 @@ export async function runCommand(body: () => Promise<number>): Promise<void> {
     process.exitCode = EXIT.usage;
   }
 }
+
+/**
+ * A file that could not be examined in a multi-file command: one line on stderr, or a JSON object
+ * `{ file, error: { code, message } }` with --json. Returns the exit code to record for it.
+ * Anything that is not a coded error is re-thrown.
+ */
+export function reportFileError(file: string, err: unknown, json: boolean | undefined): number {
+  if (!isProvmarkError(err)) throw err;
+  if (json) printJson({ file, error: { code: err.code, message: err.message } });
+  else process.stderr.write(`${formatError(err)}\n`);
+  return EXIT.usage;
+}

@@ -3,9 +3,8 @@ import { writeFileAtomic } from '../media/io.js';
 import { openRepository } from '../repository/open.js';
 import { protect } from '../sign/protect.js';
 import { createPemSigner } from '../sign/signers.js';
-import { readManifestFile } from './sign.js';
+import { manifestFromFlags } from './sign.js';
 import { EXIT, printJson, runCommand } from './io.js';
-import type { ManifestInput } from '../sign/manifest.js';
 
 interface ProtectCliOptions {
   output: string;
@@ -48,13 +47,7 @@ export function registerProtect(program: Command): void {
     .action((input: string, opts: ProtectCliOptions) =>
       runCommand(async () => {
         const signer = await createPemSigner({ key: opts.key, certificate: opts.cert });
-        const fromFile = opts.manifest ? await readManifestFile(opts.manifest) : {};
-        const manifest: ManifestInput = {
-          ...fromFile,
-          ...(opts.title !== undefined ? { title: opts.title } : {}),
-          ...(opts.author !== undefined ? { author: opts.author } : {}),
-          ...(opts.sourceType !== undefined ? { digitalSourceType: opts.sourceType } : {}),
-        };
+        const manifest = await manifestFromFlags(opts);
         const watermark = {
           ...(opts.strength !== undefined ? { strength: Number(opts.strength) } : {}),
           ...(opts.quality !== undefined ? { quality: Number(opts.quality) } : {}),

@@ -50,6 +50,22 @@ export async function readManifestFile(path: string): Promise<ManifestInput> {
   }
 }
 
+/** The manifest of `sign`/`protect`: the --manifest JSON file, overridden by --title/--author/--source-type. */
+export async function manifestFromFlags(opts: {
+  manifest?: string;
+  title?: string;
+  author?: string;
+  sourceType?: string;
+}): Promise<ManifestInput> {
+  const fromFile = opts.manifest ? await readManifestFile(opts.manifest) : {};
+  return {
+    ...fromFile,
+    ...(opts.title !== undefined ? { title: opts.title } : {}),
+    ...(opts.author !== undefined ? { author: opts.author } : {}),
+    ...(opts.sourceType !== undefined ? { digitalSourceType: opts.sourceType } : {}),
+  };
+}
+
 export function registerSign(program: Command): void {
   program
     .command('sign')
@@ -83,13 +99,7 @@ export function registerSign(program: Command): void {
         if (opts.remoteUrl && !opts.sidecar)
           throw new RangeError('--remote-url needs --sidecar (the manifest is published elsewhere)');
         const signer = await createPemSigner({ key: opts.key, certificate: opts.cert });
-        const fromFile = opts.manifest ? await readManifestFile(opts.manifest) : {};
-        const manifest: ManifestInput = {
-          ...fromFile,
-          ...(opts.title !== undefined ? { title: opts.title } : {}),
-          ...(opts.author !== undefined ? { author: opts.author } : {}),
-          ...(opts.sourceType !== undefined ? { digitalSourceType: opts.sourceType } : {}),
-        };
+        const manifest = await manifestFromFlags(opts);
         const result = await sign(input, {
           signer,
           manifest,

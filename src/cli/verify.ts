@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
-import { isProvmarkError } from '../errors.js';
 import type { TrustOptions } from '../verify/trust.js';
 import { fetchTrustLists } from '../verify/trust.js';
 import type { VerifyReport } from '../verify/types.js';
 import { verify } from '../verify/verify.js';
-import { EXIT, formatError, printJson, runCommand } from './io.js';
+import { EXIT, formatError, printJson, reportFileError, runCommand } from './io.js';
 
 interface VerifyCliOptions {
   trust?: string[];
@@ -111,10 +110,7 @@ export function registerVerify(program: Command): void {
               ...(opts.sidecar ? { sidecar: opts.sidecar } : {}),
             });
           } catch (err) {
-            if (!isProvmarkError(err)) throw err;
-            if (opts.json) printJson({ file, error: { code: err.code, message: err.message } });
-            else process.stderr.write(`${formatError(err)}\n`);
-            codes.push(EXIT.usage);
+            codes.push(reportFileError(file, err, opts.json));
             continue;
           }
           const code = exitCodeOf(report, opts.requireTrusted ?? false);
