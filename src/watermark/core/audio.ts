@@ -1,0 +1,676 @@
+/**
+ * Audio watermark core: pure signal processing on float PCM, no IO.
+ *
+ * Domain. Everything is defined on the program resampled to 16 kHz (AUDIO_WORK_RATE), analysed by
+ * a 512-point STFT (32 ms, hop 16 ms, √Hann analysis and synthesis windows, which overlap-add to
+ * one). The mark lives in 40 bands of 4 bins (125 Hz each) between 1 and 6 kHz: high enough to
+ * stay clear of the bass that dominates the program's energy, low enough for every codec at
+ * 128 kb/s to keep it, and inside the band a 16 kHz detector still sees.
+ *
+ * Cells. A cell is one band × 4 frames (125 Hz × 64 ms). Its feature is the log of its energy;
+ * the mark multiplies the cell's spectrum by (1 ± m), which moves that feature by 2·log(1 ± m)
+ * whatever the program's level, so a volume change only shifts every feature equally and the
+ * temporal high-pass below removes it.
+ *
+ * Block. 32 cell columns (128 frames, 2.048 s) × 40 bands = 1280 cells, repeated over the whole
+ * program: 1032 cells carry the 258 coded bits (4 cells each, scattered by a keyed permutation,
+ * keyed ±1 chips) and 248 carry a keyed pilot. The detector folds every block of whatever excerpt
+ * it gets onto one block and finds the cyclic offset from the pilot, so any excerpt of one block
+ * or more decodes, and longer excerpts add their energy.
+ *
+ * Informed embedding. The program's own feature fluctuations are the main noise in a blind
+ * correlator (a noise-like program's cell energies scatter by ≈ 0.36 in log units, the mark is a
+ * few hundredths). The embedder knows the program, so per block and per coded bit (and per group of
+ * 8 pilot cells) it computes what the detector will measure and raises the amplitude of that bit's
+ * cells when the program opposes it, lowers it when the program already helps (improved spread
+ * spectrum, Malvar & Florêncio, IEEE TSP 2003, in a sign-conditioned form).
+ */
+import { CODED_BITS, decodePayload, encodePayload } from './code.js';
+import { MAX_BIT_ERRORS } from './detect.js';
+import { fft1d } from './fft.js';
+import { Rng } from './prng.js';
+import { resampleAudio } from './audio-resample.js';
+
+/** Internal rate of the audio watermark (Hz). */
+export const AUDIO_WORK_RATE = 16000;
+const FRAME = 512;
+const HOP = 256;
+const BIN_LO = 24; // 750 Hz
+const BAND_BINS = 4;
+const BANDS = 50; // bins 24..223: 750–7000 Hz
+const CELL_FRAMES = 4;
+const COLS = 32;
+/** Frames per block, samples per block at the working rate. */
+const BLOCK_FRAMES = COLS * CELL_FRAMES;
+export const AUDIO_BLOCK_SAMPLES = BLOCK_FRAMES * HOP; // 32768 = 2.048 s
+const CELLS = BANDS * COLS;
+const CELLS_PER_BIT = 5;
+const DATA_CELLS = CODED_BITS * CELLS_PER_BIT; // 1032
+const PILOT_CELLS = CELLS - DATA_CELLS; // 248
+const PILOT_GROUP = 8;
+/** Cell-energy floor relative to the column's mean cell (-20 dB), and the feature clip (log units). */
+const FLOOR_REL = 0.01;
+const CLIP = 1.2;
+
+/** Masking cap on a cell's nominal amplitude (−14 dB under the cell) and the eligibility floor. */
+const M_CAP = 0.2;
+const ELIGIBLE = 0.05;
+/**
+ * Parseval for one-sided band energies of √Hann-windowed frames: mean square per sample =
+ * 2·Σ|X|² / (N · Σw²), with Σw² = N/2.
+ */
+const PARSEVAL = 4 / (FRAME * FRAME);
+const BOOST_MIN = 0.5;
+const BOOST_MAX = 3;
+/** Target of the informed embedding: each group's statistic ≥ MARGIN × its nominal mark. */
+const MARGIN = 1.5;
+const ISS_PASSES = 3;
+/** Mark-to-program power ratio aimed at before the boost (-34 dB) and never exceeded (-30.5 dB). */
+const SNR_NOMINAL_DB = 34;
+const SNR_FLOOR_DB = 30.5;
+
+/** Pilot z needed before a decode is trusted (null: best of 4 × 4 × 32 shifts, ≈ 3.0 ± 0.5). */
+export const AUDIO_PILOT_Z_MIN = 4.5;
+/** Shortest program (working-rate samples) detection is attempted on: one block plus a column. */
+export const AUDIO_MIN_DETECT_SAMPLES = AUDIO_BLOCK_SAMPLES + CELL_FRAMES * HOP;
+/** Analysis phases (sub-hop offsets) tried by the detector. */
+const PHASES = 4;
+/** Candidates (phase, cell phase, column shift) that are decoded. */
+const SHORTLIST = 3;
+
+const WINDOW = (() => {
+  const w = new Float64Array(FRAME);
+  for (let i = 0; i < FRAME; i++) w[i] = Math.sin((Math.PI * i) / FRAME); // √(periodic Hann)
+  return w;
+})();
+
+interface Layout {
+  /** For each cell (band * COLS + col): coded bit index, or -1 for pilot. */
+  readonly bit: Int16Array;
+  /** ISS group of each cell: 0..257 data bits, 258.. pilot groups. */
+  readonly group: Int16Array;
+  /** Keyed ±1 chip of each cell. */
+  readonly chip: Int8Array;
+  readonly groups: number;
+}
+
+const layouts = new Map<string, Layout>();
+
+function layoutFor(seed: Uint8Array): Layout {
+  const id = Buffer.from(seed).toString('hex');
+  const cached = layouts.get(id);
+  if (cached) return cached;
+  const perm = new Rng(seed, 'audio-cells').permutation(CELLS);
+  const chipRng = new Rng(seed, 'audio-chips');
+  const bit = new Int16Array(CELLS);
+  const group = new Int16Array(CELLS);
+  const chip = new Int8Array(CELLS);
+  for (let i = 0; i < CELLS; i++) {
+    const cell = perm[i]!;
+    if (i < DATA_CELLS) {
+      bit[cell] = Math.floor(i / CELLS_PER_BIT);
+      group[cell] = bit[cell]!;
+    } else {
+      bit[cell] = -1;
+      group[cell] = CODED_BITS + Math.floor((i - DATA_CELLS) / PILOT_GROUP);
+    }
+    chip[cell] = chipRng.nextSign();
+  }
+  const layout = { bit, group, chip, groups: CODED_BITS + Math.ceil(PILOT_CELLS / PILOT_GROUP) };
+  layouts.set(id, layout);
+  return layout;
+}
+
+/** Per-channel mark parameters. */
+export interface AudioEmbedParams {
+  readonly seed: Uint8Array;
+  /** 8 payload bytes. */
+  readonly payload: Uint8Array;
+  /** Amplitude multiplier (1 = nominal). */
+  readonly strength: number;
+}
+
+export interface AudioEmbedResult {
+  /** Marked channels at the input rate (new arrays). */
+  readonly channels: Float32Array[];
+  /** Mark-to-program ratio actually added, in dB (all channels together); Infinity when silent. */
+  readonly snrDb: number;
+}
+
+interface Spectra {
+  re: Float64Array;
+  im: Float64Array;
+  frames: number;
+}
+
+/** STFT (only the bins up to BIN_LO + BANDS·BAND_BINS are kept) of a working-rate signal. */
+function stft(x: Float32Array, offset: number, frames: number): Spectra {
+  const keep = BIN_LO + BANDS * BAND_BINS;
+  const re = new Float64Array(frames * keep);
+  const im = new Float64Array(frames * keep);
+  const br = new Float64Array(FRAME);
+  const bi = new Float64Array(FRAME);
+  for (let t = 0; t < frames; t++) {
+    const start = offset + t * HOP;
+    for (let i = 0; i < FRAME; i++) {
+      const s = start + i;
+      br[i] = s >= 0 && s < x.length ? x[s]! * WINDOW[i]! : 0;
+      bi[i] = 0;
+    }
+    fft1d(br, bi, FRAME);
+    re.set(br.subarray(0, keep), t * keep);
+    im.set(bi.subarray(0, keep), t * keep);
+  }
+  return { re, im, frames };
+}
+
+/** Band power per frame: [frames × BANDS]. */
+function bandPower(sp: Spectra): Float64Array {
+  const keep = BIN_LO + BANDS * BAND_BINS;
+  const p = new Float64Array(sp.frames * BANDS);
+  for (let t = 0; t < sp.frames; t++) {
+    for (let b = 0; b < BANDS; b++) {
+      let s = 0;
+      for (let k = BIN_LO + b * BAND_BINS, e = k + BAND_BINS; k < e; k++) {
+        const i = t * keep + k;
+        s += sp.re[i]! * sp.re[i]! + sp.im[i]! * sp.im[i]!;
+      }
+      p[t * BANDS + b] = s;
+    }
+  }
+  return p;
+}
+
+/**
+ * Cell features: log energy of each (band, column) cell for a cell phase q (frames q + 4j ..),
+ * then a temporal high-pass (minus the mean of the two neighbouring columns), which removes
+ * stationary partials, slow envelopes and any gain change. Returns [cols × BANDS].
+ */
+function cellFeatures(p: Float64Array, frames: number, q: number, eps: number): { f: Float64Array; cols: number } {
+  const cols = Math.max(0, Math.floor((frames - q) / CELL_FRAMES));
+  const e = cellEnergies(p, frames, q, cols);
+  const c = new Float64Array(cols * BANDS);
+  for (let j = 0; j < cols; j++) {
+    const floor = columnFloor(e, j, eps);
+    for (let b = 0; b < BANDS; b++) c[j * BANDS + b] = Math.log(e[j * BANDS + b]! + floor);
+  }
+  return { f: highPass(c, cols), cols };
+}
+
+/** Energy of every (column, band) cell for cell phase q: [cols × BANDS]. */
+function cellEnergies(p: Float64Array, frames: number, q: number, cols: number): Float64Array {
+  const e = new Float64Array(cols * BANDS);
+  for (let j = 0; j < cols; j++) {
+    const t0 = q + j * CELL_FRAMES;
+    for (let b = 0; b < BANDS; b++) {
+      let s = 0;
+      for (let f = 0; f < CELL_FRAMES; f++) {
+        const t = t0 + f;
+        if (t < frames) s += p[t * BANDS + b]!;
+      }
+      e[j * BANDS + b] = s;
+    }
+  }
+  return e;
+}
+
+/**
+ * Floor added to a column's cell energies before the log: FLOOR_REL of the column's mean cell
+ * energy. Bands far below the rest of the column (between the partials of a synthetic chord, the
+ * empty top of a voiced vowel) carry almost no mark, since the mark is proportional to the program,
+ * but their log energy swings wildly; the floor flattens them instead of letting them dominate.
+ */
+function columnFloor(e: Float64Array, j: number, eps: number): number {
+  let s = 0;
+  for (let b = 0; b < BANDS; b++) s += e[j * BANDS + b]!;
+  return (FLOOR_REL * s) / BANDS + eps;
+}
+
+function highPass(c: Float64Array, cols: number): Float64Array {
+  const f = new Float64Array(cols * BANDS);
+  for (let j = 0; j < cols; j++) {
+    const a = j > 0 ? j - 1 : j + 1 < cols ? j + 1 : j;
+    const z = j + 1 < cols ? j + 1 : j > 0 ? j - 1 : j;
+    for (let b = 0; b < BANDS; b++) {
+      const v = c[j * BANDS + b]! - 0.5 * (c[a * BANDS + b]! + c[z * BANDS + b]!);
+      // Onsets and note changes move a cell by several log units; clipping keeps them from
+      // drowning the mark, which moves it by a few tenths.
+      f[j * BANDS + b] = v > CLIP ? CLIP : v < -CLIP ? -CLIP : v;
+    }
+  }
+  return f;
+}
+
+/** Delta signal (working rate) for per-cell multipliers m: ISTFT of X·m over the mark band. */
+function synthesise(sp: Spectra, m: Float64Array, wlen: number): Float32Array {
+  const keep = BIN_LO + BANDS * BAND_BINS;
+  const delta = new Float32Array(wlen);
+  const br = new Float64Array(FRAME);
+  const bi = new Float64Array(FRAME);
+  for (let t = 0; t < sp.frames; t++) {
+    const j = Math.floor(t / CELL_FRAMES);
+    let any = false;
+    br.fill(0);
+    bi.fill(0);
+    for (let b = 0; b < BANDS; b++) {
+      const mv = m[j * BANDS + b] ?? 0;
+      if (mv === 0) continue;
+      any = true;
+      for (let k = BIN_LO + b * BAND_BINS, e = k + BAND_BINS; k < e; k++) {
+        const r = sp.re[t * keep + k]! * mv;
+        const q = sp.im[t * keep + k]! * mv;
+        br[k] = r;
+        bi[k] = q;
+        br[FRAME - k] = r; // Hermitian symmetry: the delta is real
+        bi[FRAME - k] = -q;
+      }
+    }
+    if (!any) continue;
+    fft1d(br, bi, FRAME, 0, 1, true);
+    const start = t * HOP;
+    for (let i = 0; i < FRAME && start + i < wlen; i++) delta[start + i]! += (br[i]! / FRAME) * WINDOW[i]!;
+  }
+  return delta;
+}
+
+function mixWork(work: readonly Float32Array[]): Float32Array {
+  const n = work[0]!.length;
+  const mono = new Float32Array(n);
+  for (const w of work) for (let i = 0; i < n; i++) mono[i]! += w[i]! / work.length;
+  return mono;
+}
+
+function coded(payload: Uint8Array, seed: Uint8Array): Int8Array {
+  const bits = encodePayload(payload, seed);
+  const s = new Int8Array(CODED_BITS);
+  for (let i = 0; i < CODED_BITS; i++) s[i] = bits[i] ? 1 : -1;
+  return s;
+}
+
+/**
+ * Embed the mark in planar float channels at `sampleRate`. Returns new arrays; the mark follows
+ * the program's spectro-temporal envelope (see README "Audio"), so silence stays silent.
+ */
+export function embedAudioMark(
+  channels: readonly Float32Array[],
+  sampleRate: number,
+  params: AudioEmbedParams,
+): AudioEmbedResult {
+  const nch = channels.length;
+  const len = channels[0]?.length ?? 0;
+  const layout = layoutFor(params.seed);
+  const bitSign = coded(params.payload, params.seed);
+  const work = channels.map((ch) => resampleAudio(ch, sampleRate, AUDIO_WORK_RATE));
+  const wlen = work[0]?.length ?? 0;
+  const frames = Math.ceil(wlen / HOP) + 1;
+  const spectra = work.map((w) => stft(w, 0, frames));
+  // Mono mix spectrum (the detector downmixes): the average of the channels' spectra.
+  const keep = BIN_LO + BANDS * BAND_BINS;
+  let mono: Spectra;
+  if (nch === 1) mono = spectra[0]!;
+  else {
+    const re = new Float64Array(frames * keep);
+    const im = new Float64Array(frames * keep);
+    for (const s of spectra) {
+      for (let i = 0; i < re.length; i++) {
+        re[i]! += s.re[i]! / nch;
+        im[i]! += s.im[i]! / nch;
+      }
+    }
+    mono = { re, im, frames };
+  }
+  const p = bandPower(mono);
+  // The mark's power budget uses the channels' own band power (for uncorrelated channels the mono
+  // mix holds only half of it, which would understate the mark by 3 dB).
+  let pc = p;
+  if (nch > 1) {
+    pc = new Float64Array(p.length);
+    for (const s of spectra) {
+      const q = bandPower(s);
+      for (let i = 0; i < q.length; i++) pc[i]! += q[i]! / nch;
+    }
+  }
+  // Program power per frame at the native rate (all channels, full band) and the mark band's
+  // power per frame at the working rate, both in the same units (mean square per sample).
+  const frameProg = new Float64Array(frames);
+  const ratio = sampleRate / AUDIO_WORK_RATE;
+  for (let t = 0; t < frames; t++) {
+    const s0 = Math.max(0, Math.floor((t * HOP - HOP) * ratio));
+    const s1 = Math.min(len, Math.ceil((t * HOP + FRAME - HOP) * ratio));
+    let e = 0;
+    for (const ch of channels) for (let i = s0; i < s1; i++) e += ch[i]! * ch[i]!;
+    frameProg[t] = s1 > s0 ? e / ((s1 - s0) * nch) : 0;
+  }
+  const cols = Math.ceil(frames / CELL_FRAMES);
+  const amp = nominalAmplitudes(pc, frameProg, frames, cols, params.strength);
+  const sign = new Int8Array(cols * BANDS);
+  for (let j = 0; j < cols; j++) {
+    const col = j % COLS;
+    for (let b = 0; b < BANDS; b++) {
+      const cell = b * COLS + col;
+      const bit = layout.bit[cell]!;
+      sign[j * BANDS + b] = layout.chip[cell]! * (bit >= 0 ? bitSign[bit]! : 1);
+    }
+  }
+  const work0 = nch === 1 ? work[0]! : mixWork(work);
+  const boost = informedBoost(work0, mono, p, frames, cols, amp, sign, layout);
+  // Final per-cell multiplier, then the hard SNR floor per column.
+  const m = new Float64Array(cols * BANDS);
+  const floor = 10 ** (-SNR_FLOOR_DB / 10) * params.strength * params.strength;
+  for (let j = 0; j < cols; j++) {
+    let markPow = 0;
+    let progPow = 0;
+    for (let f = 0; f < CELL_FRAMES; f++) {
+      const t = j * CELL_FRAMES + f;
+      if (t < frames) progPow += frameProg[t]!;
+    }
+    for (let b = 0; b < BANDS; b++) {
+      const i = j * BANDS + b;
+      m[i] = sign[i]! * amp[i]! * boost[i]!;
+      let e = 0;
+      for (let f = 0; f < CELL_FRAMES; f++) {
+        const t = j * CELL_FRAMES + f;
+        if (t < frames) e += pc[t * BANDS + b]!;
+      }
+      markPow += m[i]! * m[i]! * e * PARSEVAL;
+    }
+    if (markPow > floor * progPow && markPow > 0) {
+      const s = Math.sqrt((floor * progPow) / markPow);
+      for (let b = 0; b < BANDS; b++) m[j * BANDS + b]! *= s;
+    }
+  }
+  // Delta per channel: ISTFT of X·m (only the mark band), overlap-added, back to the input rate.
+  const deltas = spectra.map((sp) => resampleAudio(synthesise(sp, m, wlen), AUDIO_WORK_RATE, sampleRate));
+  let markEnergy = 0;
+  let progEnergy = 0;
+  for (let c = 0; c < nch; c++) {
+    const d = deltas[c]!;
+    const src = channels[c]!;
+    for (let i = 0; i < len; i++) {
+      const v = i < d.length ? d[i]! : 0;
+      markEnergy += v * v;
+      progEnergy += src[i]! * src[i]!;
+    }
+  }
+  // The per-column estimate is conservative (band-edge and overlap losses); the mark is linear in
+  // m, so one exact gain brings it to the SNR floor without crossing it.
+  const target = 10 ** ((-SNR_FLOOR_DB - 0.2) / 10) * params.strength * params.strength;
+  const gain = markEnergy > 0 ? Math.min(1.6, Math.sqrt((target * progEnergy) / markEnergy)) : 1;
+  const out: Float32Array[] = [];
+  for (let c = 0; c < nch; c++) {
+    const d = deltas[c]!;
+    const src = channels[c]!;
+    const o = new Float32Array(len);
+    for (let i = 0; i < len; i++) o[i] = src[i]! + (i < d.length ? d[i]! * gain : 0);
+    out.push(o);
+  }
+  markEnergy *= gain * gain;
+  const snrDb = markEnergy > 0 ? 10 * Math.log10(progEnergy / markEnergy) : Infinity;
+  return { channels: out, snrDb };
+}
+
+/**
+ * Nominal mark amplitude of every cell. Per column, the mark may add SNR_NOMINAL_DB under the
+ * program's power (all bands, native rate). Detection gains with m² in every cell while the power
+ * cost is m² × the cell's energy, so the budget goes first to the quieter bands of the column
+ * (water-filling), each capped at M_CAP (−14 dB under the cell itself: inside the masking
+ * threshold of the cell's own content and of its louder neighbours). Bands under ELIGIBLE × the
+ * column mean are skipped: there the cell-energy floor hides the mark from the detector.
+ */
+function nominalAmplitudes(
+  pc: Float64Array,
+  frameProg: Float64Array,
+  frames: number,
+  cols: number,
+  strength: number,
+): Float64Array {
+  const amp = new Float64Array(cols * BANDS);
+  const nominal = 10 ** (-SNR_NOMINAL_DB / 10) * strength * strength;
+  const cap = Math.min(0.5, M_CAP * strength);
+  const e = cellEnergies(pc, frames, 0, cols);
+  const order = new Int32Array(BANDS);
+  for (let j = 0; j < cols; j++) {
+    let prog = 0;
+    for (let f = 0; f < CELL_FRAMES; f++) {
+      const t = j * CELL_FRAMES + f;
+      if (t < frames) prog += frameProg[t]!;
+    }
+    let budget = nominal * prog;
+    let mean = 0;
+    for (let b = 0; b < BANDS; b++) mean += e[j * BANDS + b]! / BANDS;
+    for (let b = 0; b < BANDS; b++) order[b] = b;
+    order.sort((x, y) => e[j * BANDS + x]! - e[j * BANDS + y]!);
+    for (const b of order) {
+      const cellPow = e[j * BANDS + b]! * PARSEVAL;
+      if (e[j * BANDS + b]! < ELIGIBLE * mean || cellPow <= 0) continue;
+      if (budget <= 0) break;
+      const a = Math.min(cap, Math.sqrt(budget / cellPow));
+      amp[j * BANDS + b] = a;
+      budget -= a * a * cellPow;
+    }
+  }
+  return amp;
+}
+
+/**
+ * Sign-conditioned improved spread spectrum, closed loop: the embedder marks the working-rate mono
+ * mix, analyses the result exactly as the detector will (same STFT, cell features, high-pass,
+ * clip) and, per block and per group (a coded bit's 4 cells, or 8 pilot cells), scales the
+ * amplitude so that the statistic reaches MARGIN × the mark's own contribution: raised where the
+ * program opposes the bit, lowered where it already helps (bounded to BOOST_MIN..BOOST_MAX).
+ * Measuring instead of modelling includes band-edge leakage and frame overlap.
+ */
+function informedBoost(
+  mono16: Float32Array,
+  mono: Spectra,
+  p: Float64Array,
+  frames: number,
+  cols: number,
+  amp: Float64Array,
+  sign: Int8Array,
+  layout: Layout,
+): Float64Array {
+  const eps = epsilonFor(p);
+  const blocks = Math.ceil(cols / COLS);
+  const G = layout.groups;
+  const groupOf = new Int32Array(cols * BANDS);
+  for (let j = 0; j < cols; j++) {
+    for (let b = 0; b < BANDS; b++) {
+      groupOf[j * BANDS + b] = Math.floor(j / COLS) * G + layout.group[b * COLS + (j % COLS)]!;
+    }
+  }
+  const stats = (x: Float32Array): Float64Array => {
+    const pp = x === mono16 ? p : bandPower(stft(x, 0, frames));
+    const { f, cols: fc } = cellFeatures(pp, frames, 0, eps);
+    const st = new Float64Array(blocks * G);
+    for (let i = 0; i < fc * BANDS; i++) st[groupOf[i]!]! += sign[i]! * f[i]!;
+    return st;
+  };
+  const host = stats(mono16);
+  const boost = new Float64Array(cols * BANDS).fill(1);
+  const gb = new Float64Array(blocks * G).fill(1);
+  const m = new Float64Array(cols * BANDS);
+  const y = new Float32Array(mono16.length);
+  for (let pass = 0; pass < ISS_PASSES; pass++) {
+    for (let i = 0; i < m.length; i++) m[i] = sign[i]! * amp[i]! * gb[groupOf[i]!]!;
+    const d = synthesise(mono, m, mono16.length);
+    for (let i = 0; i < y.length; i++) y[i] = mono16[i]! + d[i]!;
+    const st = stats(y);
+    if (process.env.AWDBG) { let pos = 0, pd = 0, nd = 0; for (let g = 0; g < st.length; g++) { if (st[g]! > 0) pos++; } for (let g = 0; g < st.length; g++) { pd += st[g]! - host[g]!; nd += Math.abs(host[g]!); } console.log('pass', pass, 'pos', pos, '/', st.length, 'mean contrib', pd / st.length, 'mean |host|', nd / st.length); }
+    for (let g = 0; g < gb.length; g++) {
+      const contrib = (st[g]! - host[g]!) / gb[g]!; // the mark's effect per unit boost
+      if (!(contrib > 1e-6)) continue;
+      const want = (MARGIN * contrib - host[g]!) / contrib;
+      gb[g] = Math.min(BOOST_MAX, Math.max(BOOST_MIN, want));
+    }
+  }
+  for (let i = 0; i < boost.length; i++) boost[i] = gb[groupOf[i]!]!;
+  return boost;
+}
+
+function epsilonFor(p: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < p.length; i++) s += p[i]!;
+  const mean = p.length > 0 ? s / p.length : 0;
+  // -90 dB under the average cell: keeps log() finite in digital silence without masking quiet
+  // passages.
+  return mean * CELL_FRAMES * 1e-9 + 1e-30;
+}
+
+export interface AudioCoreDetection {
+  readonly found: boolean;
+  readonly payload?: Uint8Array;
+  /** Score in [0, 1]; 0.5 where the weaker statistic sits at its threshold. */
+  readonly confidence: number;
+  readonly pilotZ: number;
+  readonly bitErrors: number;
+  readonly crcOk: boolean;
+  /** Offset of the block grid found, in working-rate samples modulo one block. */
+  readonly offset: number;
+  /** Blocks' worth of signal folded. */
+  readonly blocks: number;
+  readonly reason?: string;
+  /** The best decode's payload, verified or not (diagnostics). */
+  readonly decoded?: Uint8Array;
+}
+
+/**
+ * Look for the mark in a mono working-rate signal (see {@link toWorkingMono}).
+ */
+export function detectAudioMark(mono16: Float32Array, params: { seed: Uint8Array }): AudioCoreDetection {
+  const layout = layoutFor(params.seed);
+  const none = (reason: string, extra: Partial<AudioCoreDetection> = {}): AudioCoreDetection => ({
+    found: false,
+    confidence: 0,
+    pilotZ: 0,
+    bitErrors: CODED_BITS,
+    crcOk: false,
+    offset: 0,
+    blocks: mono16.length / AUDIO_BLOCK_SAMPLES,
+    reason,
+    ...extra,
+  });
+  if (mono16.length < AUDIO_MIN_DETECT_SAMPLES) {
+    return none(
+      `audio is ${(mono16.length / AUDIO_WORK_RATE).toFixed(2)} s long, under the ${(AUDIO_MIN_DETECT_SAMPLES / AUDIO_WORK_RATE).toFixed(2)} s minimum for detection`,
+    );
+  }
+  let energy = 0;
+  for (let i = 0; i < mono16.length; i++) energy += mono16[i]! * mono16[i]!;
+  if (energy / mono16.length < 1e-10) return none('the audio is silent');
+
+  interface Candidate {
+    folded: Float64Array; // [COLS × BANDS], cyclically shifted so column 0 is the block start
+    z: number;
+    offset: number;
+    shift: number;
+  }
+  const candidates: Candidate[] = [];
+  for (let ph = 0; ph < PHASES; ph++) {
+    const offset = (ph * HOP) / PHASES;
+    const frames = Math.floor((mono16.length - offset - FRAME) / HOP) + 1;
+    if (frames < BLOCK_FRAMES) continue;
+    const p = bandPower(stft(mono16, offset, frames));
+    const eps = epsilonFor(p);
+    for (let q = 0; q < CELL_FRAMES; q++) {
+      const { f, cols } = cellFeatures(p, frames, q, eps);
+      // Fold onto one block: column j goes to j mod COLS; normalise by the count.
+      const sum = new Float64Array(COLS * BANDS);
+      const count = new Float64Array(COLS);
+      for (let j = 0; j < cols; j++) {
+        const col = j % COLS;
+        count[col]!++;
+        for (let b = 0; b < BANDS; b++) sum[col * BANDS + b]! += f[j * BANDS + b]!;
+      }
+      // Whole-grid spread for the null distribution of correlations.
+      let s2 = 0;
+      for (let col = 0; col < COLS; col++) {
+        const n = count[col]!;
+        if (n === 0) continue;
+        for (let b = 0; b < BANDS; b++) {
+          const v = sum[col * BANDS + b]! / Math.sqrt(n);
+          sum[col * BANDS + b] = v;
+          s2 += v * v;
+        }
+      }
+      const sd = Math.sqrt(s2 / (COLS * BANDS)) || 1;
+      for (let shift = 0; shift < COLS; shift++) {
+        // Block column c sits at folded column (c + shift) mod COLS.
+        let score = 0;
+        for (let cell = 0; cell < CELLS; cell++) {
+          if (layout.bit[cell]! >= 0) continue;
+          const b = Math.floor(cell / COLS);
+          const c = cell % COLS;
+          score += layout.chip[cell]! * sum[((c + shift) % COLS) * BANDS + b]!;
+        }
+        const z = score / (sd * Math.sqrt(PILOT_CELLS));
+        if (process.env.AWDBG && ph === 0 && q === 0 && shift === 0) console.log('aligned z', z, 'sd', sd);
+        candidates.push({ folded: sum, z, offset: offset + (q + shift * CELL_FRAMES) * HOP, shift });
+      }
+    }
+  }
+  if (candidates.length === 0) return none('audio too short for one block');
+  candidates.sort((a, b) => b.z - a.z);
+  let best: AudioCoreDetection | undefined;
+  const seen = new Set<number>();
+  for (const cand of candidates) {
+    if (seen.size >= SHORTLIST) break;
+    // Neighbouring phases of the same alignment count once.
+    const key = Math.round(cand.offset / HOP) % BLOCK_FRAMES;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const shift = cand.shift;
+    const soft = new Float64Array(CODED_BITS);
+    for (let cell = 0; cell < CELLS; cell++) {
+      const bit = layout.bit[cell]!;
+      if (bit < 0) continue;
+      const b = Math.floor(cell / COLS);
+      const c = cell % COLS;
+      soft[bit]! += layout.chip[cell]! * cand.folded[((c + shift) % COLS) * BANDS + b]!;
+    }
+    const dec = decodePayload(soft, params.seed);
+    const ok = dec.crcOk && dec.bitErrors <= MAX_BIT_ERRORS && cand.z >= AUDIO_PILOT_Z_MIN;
+    const confidence = confidenceOf(cand.z, dec.bitErrors);
+    const r: AudioCoreDetection = {
+      found: ok,
+      ...(ok ? { payload: dec.payload } : {}),
+      confidence,
+      pilotZ: cand.z,
+      bitErrors: dec.bitErrors,
+      crcOk: dec.crcOk,
+      offset: Math.round(cand.offset) % AUDIO_BLOCK_SAMPLES,
+      blocks: mono16.length / AUDIO_BLOCK_SAMPLES,
+      decoded: dec.payload,
+      ...(ok ? {} : { reason: failReason(cand.z, dec.crcOk, dec.bitErrors) }),
+    };
+    if (ok) return r;
+    if (!best || r.confidence > best.confidence) best = r;
+  }
+  return best ?? none('no candidate');
+}
+
+function failReason(z: number, crcOk: boolean, bitErrors: number): string {
+  if (z < AUDIO_PILOT_Z_MIN) return `no watermark pattern (pilot z ${z.toFixed(2)} < ${AUDIO_PILOT_Z_MIN})`;
+  if (!crcOk) return 'pattern present but the payload check (CRC) failed';
+  return `payload check passed but ${bitErrors} coded bits disagree (max ${MAX_BIT_ERRORS})`;
+}
+
+function confidenceOf(z: number, bitErrors: number): number {
+  // Each statistic mapped so that its threshold gives 0.5; the weaker one decides.
+  const a = 1 / (1 + Math.exp(-(z - AUDIO_PILOT_Z_MIN) * 1.5));
+  const b = 1 / (1 + Math.exp(-(MAX_BIT_ERRORS - bitErrors) / 4));
+  return Math.min(a, b);
+}
+
+/** Downmix planar channels to mono and resample to the working rate. */
+export function toWorkingMono(channels: readonly Float32Array[], sampleRate: number): Float32Array {
+  const nch = channels.length;
+  const len = channels[0]?.length ?? 0;
+  let mono: Float32Array;
+  if (nch === 1) mono = channels[0]!;
+  else {
+    mono = new Float32Array(len);
+    for (const ch of channels) for (let i = 0; i < len; i++) mono[i]! += ch[i]! / nch;
+  }
+  return sampleRate === AUDIO_WORK_RATE ? mono : resampleAudio(mono, sampleRate, AUDIO_WORK_RATE);
+}
