@@ -94,6 +94,21 @@ describe('survives key attacks (generated textured photo-like image)', async () 
   }
 });
 
+describe('orientation', () => {
+  it('is found after a platform bakes the EXIF rotation into the pixels (quarter turn)', async () => {
+    const src = await sharp(await image('photo-like', 800, 600, { seed: 5 }))
+      .withMetadata({ orientation: 6 })
+      .jpeg({ quality: 85 })
+      .toBuffer();
+    const marked = await embedImageWatermark(src, { payload: PAYLOAD });
+    const baked = await sharp(marked).rotate().jpeg({ quality: 80 }).toBuffer();
+    expect((await sharp(baked).metadata()).width).toBe(600);
+    const r = await detectImageWatermark(baked);
+    expect(r.payload).toBe(PAYLOAD);
+    expect(r.geometry?.quarterTurns).not.toBe(0);
+  });
+});
+
 describe('keys', () => {
   it('a private mark is read with its key and never under another key', async () => {
     const src = await image('photo-like', 640, 480, { seed: 4 });
