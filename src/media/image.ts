@@ -421,9 +421,12 @@ export async function encodeImagePixels(
       pipe = pipe.png();
       splice = (b) => splicePng(b, original);
       break;
-    case 'webp':
-      pipe = pipe.webp({ quality: q ?? 90 });
+    case 'webp': {
+      // A VP8L first chunk means the original was lossless: keep it lossless unless told otherwise.
+      const lossless = q === undefined && String.fromCharCode(...original.subarray(12, 16)) === 'VP8L';
+      pipe = pipe.webp(lossless ? { lossless: true } : { quality: q ?? 90 });
       break;
+    }
     case 'avif':
       pipe = pipe.avif({ quality: q ?? 75 });
       break;

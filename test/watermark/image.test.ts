@@ -94,6 +94,17 @@ describe('survives key attacks (generated textured photo-like image)', async () 
   }
 });
 
+describe('formats', () => {
+  it('keeps a lossless WebP lossless', async () => {
+    const src = await sharp(await image('photo-like', 600, 400))
+      .webp({ lossless: true })
+      .toBuffer();
+    const marked = Buffer.from(await embedImageWatermark(src, { payload: PAYLOAD }));
+    expect(marked.subarray(12, 16).toString('latin1')).toBe('VP8L');
+    expect((await detectImageWatermark(marked)).payload).toBe(PAYLOAD);
+  });
+});
+
 describe('orientation', () => {
   it('is found after a platform bakes the EXIF rotation into the pixels (quarter turn)', async () => {
     const src = await sharp(await image('photo-like', 800, 600, { seed: 5 }))
