@@ -64,17 +64,25 @@ const BOOST_MIN = 0.5;
 const BOOST_MAX = 3;
 /** Target of the informed embedding: each group's statistic ≥ MARGIN × its nominal mark. */
 const MARGIN = 1.5;
-const ISS_PASSES = 3;
+const ISS_PASSES = 6;
+const DAMPING = 0.8;
+/** Quantiser step of the data statistic (sum of 5 high-passed log energies). */
+const DELTA = 1.4;
 /** Mark-to-program power ratio aimed at before the boost (-34 dB) and never exceeded (-30.5 dB). */
-const SNR_NOMINAL_DB = 34;
+const SNR_NOMINAL_DB = 31;
 const SNR_FLOOR_DB = 30.5;
 
-/** Pilot z needed before a decode is trusted (null: best of 4 × 4 × 32 shifts, ≈ 3.0 ± 0.5). */
-export const AUDIO_PILOT_Z_MIN = 4.5;
+/**
+ * Lattice synchronisation z needed before a decode is trusted (null: best of 4 × 4 × 32
+ * alignments of a near-Gaussian score, ≈ 3 ± 0.5).
+ */
+export const AUDIO_SYNC_Z_MIN = 5;
+/** Working-rate samples searched for synchronisation (30 s). */
+const SYNC_SAMPLES = 30 * AUDIO_WORK_RATE;
 /** Shortest program (working-rate samples) detection is attempted on: one block plus a column. */
 export const AUDIO_MIN_DETECT_SAMPLES = AUDIO_BLOCK_SAMPLES + CELL_FRAMES * HOP;
 /** Analysis phases (sub-hop offsets) tried by the detector. */
-const PHASES = 4;
+const PHASES = 8;
 /** Candidates (phase, cell phase, column shift) that are decoded. */
 const SHORTLIST = 3;
 
@@ -91,6 +99,8 @@ interface Layout {
   readonly group: Int16Array;
   /** Keyed ±1 chip of each cell. */
   readonly chip: Int8Array;
+  /** Keyed dither of each coded bit's quantiser, in [0, DELTA). */
+  readonly dither: Float64Array;
   readonly groups: number;
 }
 
@@ -116,7 +126,10 @@ function layoutFor(seed: Uint8Array): Layout {
     }
     chip[cell] = chipRng.nextSign();
   }
-  const layout = { bit, group, chip, groups: CODED_BITS + Math.ceil(PILOT_CELLS / PILOT_GROUP) };
+  const dRng = new Rng(seed, 'audio-dither');
+  const dither = new Float64Array(CODED_BITS);
+  for (let i = 0; i < CODED_BITS; i++) dither[i] = (dRng.nextU32() / 4294967296) * DELTA;
+  const layout = { bit, group, chip, dither, groups: CODED_BITS + Math.ceil(PILOT_CELLS / PILOT_GROUP) };
   layouts.set(id, layout);
   return layout;
 }
@@ -186,15 +199,27 @@ function bandPower(sp: Spectra): Float64Array {
  * then a temporal high-pass (minus the mean of the two neighbouring columns), which removes
  * stationary partials, slow envelopes and any gain change. Returns [cols × BANDS].
  */
-function cellFeatures(p: Float64Array, frames: number, q: number, eps: number): { f: Float64Array; cols: number } {
+function cellFeatures(
+  p: Float64Array,
+  frames: number,
+  q: number,
+  eps: number,
+): { f: Float64Array; g: Float64Array; cols: number } {
   const cols = Math.max(0, Math.floor((frames - q) / CELL_FRAMES));
   const e = cellEnergies(p, frames, q, cols);
   const c = new Float64Array(cols * BANDS);
+  const g = new Float64Array(cols * BANDS);
   for (let j = 0; j < cols; j++) {
     const floor = columnFloor(e, j, eps);
-    for (let b = 0; b < BANDS; b++) c[j * BANDS + b] = Math.log(e[j * BANDS + b]! + floor);
+    let mean = 0;
+    for (let b = 0; b < BANDS; b++) {
+      const v = Math.log(e[j * BANDS + b]! + floor);
+      c[j * BANDS + b] = v;
+      mean += v / BANDS;
+    }
+    for (let b = 0; b < BANDS; b++) g[j * BANDS + b] = c[j * BANDS + b]! - mean;
   }
-  return { f: highPass(c, cols), cols };
+  return { f: highPass(c, cols), g, cols };
 }
 
 /** Energy of every (column, band) cell for cell phase q: [cols × BANDS]. */
@@ -273,6 +298,42 @@ function synthesise(sp: Spectra, m: Float64Array, wlen: number): Float32Array {
   return delta;
 }
 
+/**
+ * The hard SNR floor per column: where a column's mark would exceed `floor` × the program's
+ * power over the same frames, the column is scaled down (in place).
+ */
+function limitColumns(
+  m: Float64Array,
+  pc: Float64Array,
+  frameProg: Float64Array,
+  frames: number,
+  cols: number,
+  floor: number,
+): void {
+  for (let j = 0; j < cols; j++) {
+    let markPow = 0;
+    let progPow = 0;
+    for (let f = 0; f < CELL_FRAMES; f++) {
+      const t = j * CELL_FRAMES + f;
+      if (t < frames) progPow += frameProg[t]!;
+    }
+    for (let b = 0; b < BANDS; b++) {
+      const mv = m[j * BANDS + b]!;
+      if (mv === 0) continue;
+      let e = 0;
+      for (let f = 0; f < CELL_FRAMES; f++) {
+        const t = j * CELL_FRAMES + f;
+        if (t < frames) e += pc[t * BANDS + b]!;
+      }
+      markPow += mv * mv * e * PARSEVAL;
+    }
+    if (markPow > floor * progPow && markPow > 0) {
+      const s = Math.sqrt((floor * progPow) / markPow);
+      for (let b = 0; b < BANDS; b++) m[j * BANDS + b]! *= s;
+    }
+  }
+}
+
 function mixWork(work: readonly Float32Array[]): Float32Array {
   const n = work[0]!.length;
   const mono = new Float32Array(n);
@@ -349,36 +410,14 @@ export function embedAudioMark(
     for (let b = 0; b < BANDS; b++) {
       const cell = b * COLS + col;
       const bit = layout.bit[cell]!;
-      sign[j * BANDS + b] = layout.chip[cell]! * (bit >= 0 ? bitSign[bit]! : 1);
+      sign[j * BANDS + b] = layout.chip[cell]!;
+      void bit;
     }
   }
   const work0 = nch === 1 ? work[0]! : mixWork(work);
-  const boost = informedBoost(work0, mono, p, frames, cols, amp, sign, layout);
-  // Final per-cell multiplier, then the hard SNR floor per column.
-  const m = new Float64Array(cols * BANDS);
   const floor = 10 ** (-SNR_FLOOR_DB / 10) * params.strength * params.strength;
-  for (let j = 0; j < cols; j++) {
-    let markPow = 0;
-    let progPow = 0;
-    for (let f = 0; f < CELL_FRAMES; f++) {
-      const t = j * CELL_FRAMES + f;
-      if (t < frames) progPow += frameProg[t]!;
-    }
-    for (let b = 0; b < BANDS; b++) {
-      const i = j * BANDS + b;
-      m[i] = sign[i]! * amp[i]! * boost[i]!;
-      let e = 0;
-      for (let f = 0; f < CELL_FRAMES; f++) {
-        const t = j * CELL_FRAMES + f;
-        if (t < frames) e += pc[t * BANDS + b]!;
-      }
-      markPow += m[i]! * m[i]! * e * PARSEVAL;
-    }
-    if (markPow > floor * progPow && markPow > 0) {
-      const s = Math.sqrt((floor * progPow) / markPow);
-      for (let b = 0; b < BANDS; b++) m[j * BANDS + b]! *= s;
-    }
-  }
+  const limit = (m: Float64Array): void => limitColumns(m, pc, frameProg, frames, cols, floor);
+  const m = informedMark(work0, mono, p, frames, cols, amp, sign, layout, bitSign, limit);
   // Delta per channel: ISTFT of X·m (only the mark band), overlap-added, back to the input rate.
   const deltas = spectra.map((sp) => resampleAudio(synthesise(sp, m, wlen), AUDIO_WORK_RATE, sampleRate));
   let markEnergy = 0;
@@ -395,7 +434,7 @@ export function embedAudioMark(
   // The per-column estimate is conservative (band-edge and overlap losses); the mark is linear in
   // m, so one exact gain brings it to the SNR floor without crossing it.
   const target = 10 ** ((-SNR_FLOOR_DB - 0.2) / 10) * params.strength * params.strength;
-  const gain = markEnergy > 0 ? Math.min(1.6, Math.sqrt((target * progEnergy) / markEnergy)) : 1;
+  const gain = markEnergy > 0 ? Math.min(1, Math.sqrt((target * progEnergy) / markEnergy)) : 1;
   const out: Float32Array[] = [];
   for (let c = 0; c < nch; c++) {
     const d = deltas[c]!;
@@ -460,7 +499,7 @@ function nominalAmplitudes(
  * program opposes the bit, lowered where it already helps (bounded to BOOST_MIN..BOOST_MAX).
  * Measuring instead of modelling includes band-edge leakage and frame overlap.
  */
-function informedBoost(
+function informedMark(
   mono16: Float32Array,
   mono: Spectra,
   p: Float64Array,
@@ -469,6 +508,8 @@ function informedBoost(
   amp: Float64Array,
   sign: Int8Array,
   layout: Layout,
+  bitSign: Int8Array,
+  limit: (m: Float64Array) => void,
 ): Float64Array {
   const eps = epsilonFor(p);
   const blocks = Math.ceil(cols / COLS);
@@ -481,31 +522,69 @@ function informedBoost(
   }
   const stats = (x: Float32Array): Float64Array => {
     const pp = x === mono16 ? p : bandPower(stft(x, 0, frames));
-    const { f, cols: fc } = cellFeatures(pp, frames, 0, eps);
+    const { f, g, cols: fc } = cellFeatures(pp, frames, 0, eps);
     const st = new Float64Array(blocks * G);
-    for (let i = 0; i < fc * BANDS; i++) st[groupOf[i]!]! += sign[i]! * f[i]!;
+    for (let i = 0; i < fc * BANDS; i++) {
+      const grp = groupOf[i]!;
+      st[grp]! += sign[i]! * (grp % G < CODED_BITS ? g[i]! : f[i]!);
+    }
     return st;
   };
   const host = stats(mono16);
-  const boost = new Float64Array(cols * BANDS).fill(1);
   const gb = new Float64Array(blocks * G).fill(1);
   const m = new Float64Array(cols * BANDS);
   const y = new Float32Array(mono16.length);
+  const unit = new Float64Array(blocks * G);
+  const nominalOf = new Float64Array(blocks * G);
+  for (let i = 0; i < amp.length; i++) nominalOf[groupOf[i]!]! += 2 * amp[i]!;
+  const target = new Float64Array(blocks * G);
   for (let pass = 0; pass < ISS_PASSES; pass++) {
     for (let i = 0; i < m.length; i++) m[i] = sign[i]! * amp[i]! * gb[groupOf[i]!]!;
+    limit(m);
     const d = synthesise(mono, m, mono16.length);
     for (let i = 0; i < y.length; i++) y[i] = mono16[i]! + d[i]!;
     const st = stats(y);
-    if (process.env.AWDBG) { let pos = 0, pd = 0, nd = 0; for (let g = 0; g < st.length; g++) { if (st[g]! > 0) pos++; } for (let g = 0; g < st.length; g++) { pd += st[g]! - host[g]!; nd += Math.abs(host[g]!); } console.log('pass', pass, 'pos', pos, '/', st.length, 'mean contrib', pd / st.length, 'mean |host|', nd / st.length); }
+    if (process.env.AWDBG) { let ok = 0, n = 0, sat = 0; for (let g = 0; g < st.length; g++) { if (g % G >= CODED_BITS) continue; n++; if (Math.abs(st[g]! - target[g]!) < DELTA / 8) ok++; if (Math.abs(gb[g]!) >= BOOST_MAX) sat++; } console.log('pass', pass, 'on-lattice', ok, '/', n, 'saturated', sat); }
+    if (pass === 0) {
+      // The mark's effect per unit boost: the model (2·amplitude per cell) times one measured
+      // efficiency. A per-group measurement would also pick up the neighbours' marks through the
+      // temporal high-pass, which is as large as the group's own effect and makes the loop diverge.
+      let meas = 0;
+      let model = 0;
+      for (let g = 0; g < gb.length; g++) {
+        meas += st[g]! - host[g]!;
+        model += nominalOf[g]!;
+      }
+      const eff = model > 0 ? Math.max(0.2, meas / model) : 1;
+      if (process.env.AWDBG) console.log('eff', eff);
+      for (let g = 0; g < gb.length; g++) unit[g] = eff * nominalOf[g]!;
+    }
     for (let g = 0; g < gb.length; g++) {
-      const contrib = (st[g]! - host[g]!) / gb[g]!; // the mark's effect per unit boost
-      if (!(contrib > 1e-6)) continue;
-      const want = (MARGIN * contrib - host[g]!) / contrib;
-      gb[g] = Math.min(BOOST_MAX, Math.max(BOOST_MIN, want));
+      const local = g % G;
+      const k = unit[g]!;
+      if (!(k > 1e-6)) {
+        gb[g] = local < CODED_BITS ? 0 : gb[g]!;
+        continue;
+      }
+      if (local < CODED_BITS) {
+        // Dither modulation: move the statistic to the nearest point of the bit's lattice coset.
+        if (pass === 0) {
+          const off = layout.dither[local]! + (bitSign[local]! > 0 ? DELTA / 2 : 0);
+          target[g] = off + DELTA * Math.round((host[g]! - off) / DELTA);
+          gb[g] = (target[g]! - host[g]!) / k;
+        } else {
+          gb[g] = gb[g]! + (DAMPING * (target[g]! - st[g]!)) / k;
+        }
+        gb[g] = Math.max(-BOOST_MAX, Math.min(BOOST_MAX, gb[g]!));
+      } else {
+        const want = (MARGIN * k - host[g]!) / k;
+        gb[g] = Math.min(BOOST_MAX, Math.max(BOOST_MIN, want));
+      }
     }
   }
-  for (let i = 0; i < boost.length; i++) boost[i] = gb[groupOf[i]!]!;
-  return boost;
+  for (let i = 0; i < m.length; i++) m[i] = sign[i]! * amp[i]! * gb[groupOf[i]!]!;
+  limit(m);
+  return m;
 }
 
 function epsilonFor(p: Float64Array): number {
@@ -522,6 +601,9 @@ export interface AudioCoreDetection {
   readonly payload?: Uint8Array;
   /** Score in [0, 1]; 0.5 where the weaker statistic sits at its threshold. */
   readonly confidence: number;
+  /** Lattice synchronisation z-score (the decision statistic with the CRC and bit errors). */
+  readonly syncZ: number;
+  /** Pilot correlation z-score (diagnostics). */
   readonly pilotZ: number;
   readonly bitErrors: number;
   readonly crcOk: boolean;
@@ -542,6 +624,7 @@ export function detectAudioMark(mono16: Float32Array, params: { seed: Uint8Array
   const none = (reason: string, extra: Partial<AudioCoreDetection> = {}): AudioCoreDetection => ({
     found: false,
     confidence: 0,
+    syncZ: 0,
     pilotZ: 0,
     bitErrors: CODED_BITS,
     crcOk: false,
@@ -559,53 +642,28 @@ export function detectAudioMark(mono16: Float32Array, params: { seed: Uint8Array
   for (let i = 0; i < mono16.length; i++) energy += mono16[i]! * mono16[i]!;
   if (energy / mono16.length < 1e-10) return none('the audio is silent');
 
+  // Synchronisation runs on the first SYNC_SAMPLES (enough blocks for any clear mark); the decode
+  // at the chosen alignment then uses the whole signal.
+  const syncPart = mono16.length > SYNC_SAMPLES ? mono16.subarray(0, SYNC_SAMPLES) : mono16;
   interface Candidate {
-    folded: Float64Array; // [COLS × BANDS], cyclically shifted so column 0 is the block start
+    ph: number;
+    q: number;
+    shift: number;
     z: number;
     offset: number;
-    shift: number;
   }
   const candidates: Candidate[] = [];
+  const featureCache = new Map<number, { g: Float64Array; f: Float64Array; cols: number }>();
   for (let ph = 0; ph < PHASES; ph++) {
     const offset = (ph * HOP) / PHASES;
-    const frames = Math.floor((mono16.length - offset - FRAME) / HOP) + 1;
-    if (frames < BLOCK_FRAMES) continue;
-    const p = bandPower(stft(mono16, offset, frames));
-    const eps = epsilonFor(p);
+    const fe = featuresAt(syncPart, offset);
+    if (!fe) continue;
     for (let q = 0; q < CELL_FRAMES; q++) {
-      const { f, cols } = cellFeatures(p, frames, q, eps);
-      // Fold onto one block: column j goes to j mod COLS; normalise by the count.
-      const sum = new Float64Array(COLS * BANDS);
-      const count = new Float64Array(COLS);
-      for (let j = 0; j < cols; j++) {
-        const col = j % COLS;
-        count[col]!++;
-        for (let b = 0; b < BANDS; b++) sum[col * BANDS + b]! += f[j * BANDS + b]!;
-      }
-      // Whole-grid spread for the null distribution of correlations.
-      let s2 = 0;
-      for (let col = 0; col < COLS; col++) {
-        const n = count[col]!;
-        if (n === 0) continue;
-        for (let b = 0; b < BANDS; b++) {
-          const v = sum[col * BANDS + b]! / Math.sqrt(n);
-          sum[col * BANDS + b] = v;
-          s2 += v * v;
-        }
-      }
-      const sd = Math.sqrt(s2 / (COLS * BANDS)) || 1;
+      const feat = fe[q]!;
+      featureCache.set(ph * CELL_FRAMES + q, feat);
       for (let shift = 0; shift < COLS; shift++) {
-        // Block column c sits at folded column (c + shift) mod COLS.
-        let score = 0;
-        for (let cell = 0; cell < CELLS; cell++) {
-          if (layout.bit[cell]! >= 0) continue;
-          const b = Math.floor(cell / COLS);
-          const c = cell % COLS;
-          score += layout.chip[cell]! * sum[((c + shift) % COLS) * BANDS + b]!;
-        }
-        const z = score / (sd * Math.sqrt(PILOT_CELLS));
-        if (process.env.AWDBG && ph === 0 && q === 0 && shift === 0) console.log('aligned z', z, 'sd', sd);
-        candidates.push({ folded: sum, z, offset: offset + (q + shift * CELL_FRAMES) * HOP, shift });
+        const { z } = latticeScan(feat.g, feat.cols, shift, layout);
+        candidates.push({ ph, q, shift, z, offset: offset + (q + shift * CELL_FRAMES) * HOP });
       }
     }
   }
@@ -619,29 +677,24 @@ export function detectAudioMark(mono16: Float32Array, params: { seed: Uint8Array
     const key = Math.round(cand.offset / HOP) % BLOCK_FRAMES;
     if (seen.has(key)) continue;
     seen.add(key);
-    const shift = cand.shift;
-    const soft = new Float64Array(CODED_BITS);
-    for (let cell = 0; cell < CELLS; cell++) {
-      const bit = layout.bit[cell]!;
-      if (bit < 0) continue;
-      const b = Math.floor(cell / COLS);
-      const c = cell % COLS;
-      soft[bit]! += layout.chip[cell]! * cand.folded[((c + shift) % COLS) * BANDS + b]!;
-    }
-    const dec = decodePayload(soft, params.seed);
-    const ok = dec.crcOk && dec.bitErrors <= MAX_BIT_ERRORS && cand.z >= AUDIO_PILOT_Z_MIN;
-    const confidence = confidenceOf(cand.z, dec.bitErrors);
+    let feat = featureCache.get(cand.ph * CELL_FRAMES + cand.q)!;
+    if (syncPart !== mono16) feat = featuresAt(mono16, (cand.ph * HOP) / PHASES)![cand.q]!;
+    const scan = latticeScan(feat.g, feat.cols, cand.shift, layout);
+    const pilotZ = pilotScore(feat.f, feat.cols, cand.shift, layout);
+    const dec = decodePayload(scan.soft, params.seed);
+    const ok = dec.crcOk && dec.bitErrors <= MAX_BIT_ERRORS && scan.z >= AUDIO_SYNC_Z_MIN;
     const r: AudioCoreDetection = {
       found: ok,
       ...(ok ? { payload: dec.payload } : {}),
-      confidence,
-      pilotZ: cand.z,
+      confidence: confidenceOf(scan.z, dec.bitErrors),
+      syncZ: scan.z,
+      pilotZ,
       bitErrors: dec.bitErrors,
       crcOk: dec.crcOk,
       offset: Math.round(cand.offset) % AUDIO_BLOCK_SAMPLES,
       blocks: mono16.length / AUDIO_BLOCK_SAMPLES,
       decoded: dec.payload,
-      ...(ok ? {} : { reason: failReason(cand.z, dec.crcOk, dec.bitErrors) }),
+      ...(ok ? {} : { reason: failReason(scan.z, dec.crcOk, dec.bitErrors) }),
     };
     if (ok) return r;
     if (!best || r.confidence > best.confidence) best = r;
@@ -649,15 +702,93 @@ export function detectAudioMark(mono16: Float32Array, params: { seed: Uint8Array
   return best ?? none('no candidate');
 }
 
+/** Cell features of `x` analysed from sample `offset`, for each of the CELL_FRAMES cell phases. */
+function featuresAt(
+  x: Float32Array,
+  offset: number,
+): { g: Float64Array; f: Float64Array; cols: number }[] | undefined {
+  const frames = Math.floor((x.length - offset - FRAME) / HOP) + 1;
+  if (frames < BLOCK_FRAMES) return undefined;
+  const p = bandPower(stft(x, offset, frames));
+  const eps = epsilonFor(p);
+  const out = [];
+  for (let q = 0; q < CELL_FRAMES; q++) out.push(cellFeatures(p, frames, q, eps));
+  return out;
+}
+
+/**
+ * Data statistics at one alignment. Every complete copy of a bit's group (all its cells inside
+ * the excerpt) gives S; the soft bit sums −cos(2π(S − dither)/Δ) (−1 on the bit-0 coset, +1 on
+ * the bit-1 coset), and the synchronisation score sums cos(4π(S − dither)/Δ), which is 1 on
+ * either coset whatever the bit, and averages 0 when S bears no relation to the lattice (wrong
+ * alignment, unmarked audio): z = sum / √(n/2).
+ */
+function latticeScan(
+  g: Float64Array,
+  cols: number,
+  shift: number,
+  layout: Layout,
+): { z: number; soft: Float64Array; n: number } {
+  const soft = new Float64Array(CODED_BITS);
+  const s = new Float64Array(CODED_BITS);
+  const complete = new Uint8Array(CODED_BITS);
+  let sum = 0;
+  let n = 0;
+  // Block k covers excerpt columns shift + k·COLS .. + COLS - 1 (k starts at -1: a leading part).
+  for (let k = -1; shift + k * COLS < cols; k++) {
+    s.fill(0);
+    complete.fill(1);
+    const base = shift + k * COLS;
+    for (let cell = 0; cell < CELLS; cell++) {
+      const bit = layout.bit[cell]!;
+      if (bit < 0) continue;
+      const j = base + (cell % COLS);
+      if (j < 0 || j >= cols) {
+        complete[bit] = 0;
+        continue;
+      }
+      s[bit]! += layout.chip[cell]! * g[j * BANDS + Math.floor(cell / COLS)]!;
+    }
+    for (let bit = 0; bit < CODED_BITS; bit++) {
+      if (!complete[bit]) continue;
+      const phase = (2 * Math.PI * (s[bit]! - layout.dither[bit]!)) / DELTA;
+      soft[bit]! -= Math.cos(phase);
+      sum += Math.cos(2 * phase);
+      n++;
+    }
+  }
+  return { z: n > 0 ? sum / Math.sqrt(n / 2) : 0, soft, n };
+}
+
+/** Pilot correlation z at one alignment (diagnostics). */
+function pilotScore(f: Float64Array, cols: number, shift: number, layout: Layout): number {
+  let score = 0;
+  let s2 = 0;
+  let n = 0;
+  for (let j = 0; j < cols; j++) {
+    const c = (((j - shift) % COLS) + COLS) % COLS;
+    for (let b = 0; b < BANDS; b++) {
+      const cell = b * COLS + c;
+      if (layout.bit[cell]! >= 0) continue;
+      const v = f[j * BANDS + b]!;
+      score += layout.chip[cell]! * v;
+      s2 += v * v;
+      n++;
+    }
+  }
+  return s2 > 0 ? score / Math.sqrt(s2) : 0;
+  void n;
+}
+
 function failReason(z: number, crcOk: boolean, bitErrors: number): string {
-  if (z < AUDIO_PILOT_Z_MIN) return `no watermark pattern (pilot z ${z.toFixed(2)} < ${AUDIO_PILOT_Z_MIN})`;
+  if (z < AUDIO_SYNC_Z_MIN) return `no watermark pattern (sync z ${z.toFixed(2)} < ${AUDIO_SYNC_Z_MIN})`;
   if (!crcOk) return 'pattern present but the payload check (CRC) failed';
   return `payload check passed but ${bitErrors} coded bits disagree (max ${MAX_BIT_ERRORS})`;
 }
 
 function confidenceOf(z: number, bitErrors: number): number {
   // Each statistic mapped so that its threshold gives 0.5; the weaker one decides.
-  const a = 1 / (1 + Math.exp(-(z - AUDIO_PILOT_Z_MIN) * 1.5));
+  const a = 1 / (1 + Math.exp(-(z - AUDIO_SYNC_Z_MIN) * 1.5));
   const b = 1 / (1 + Math.exp(-(MAX_BIT_ERRORS - bitErrors) / 4));
   return Math.min(a, b);
 }
