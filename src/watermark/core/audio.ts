@@ -49,19 +49,19 @@ const DATA_CELLS = CODED_BITS * CELLS_PER_BIT; // 1032
 const PILOT_CELLS = CELLS - DATA_CELLS; // 248
 const PILOT_GROUP = 8;
 /** Cell-energy floor relative to the column's mean cell (-20 dB), and the feature clip (log units). */
-const FLOOR_REL = 0.01;
+const FLOOR_REL = 0.1;
 const CLIP = 1.2;
 
 /** Masking cap on a cell's nominal amplitude (−14 dB under the cell) and the eligibility floor. */
 const M_CAP = 0.2;
-const ELIGIBLE = 0.05;
+const ELIGIBLE = 0.1;
 /**
  * Parseval for one-sided band energies of √Hann-windowed frames: mean square per sample =
  * 2·Σ|X|² / (N · Σw²), with Σw² = N/2.
  */
 const PARSEVAL = 4 / (FRAME * FRAME);
 const BOOST_MIN = 0.5;
-const BOOST_MAX = 3;
+const BOOST_MAX = 4;
 /** Target of the informed embedding: each group's statistic ≥ MARGIN × its nominal mark. */
 const MARGIN = 1.5;
 const ISS_PASSES = 6;
