@@ -37,11 +37,11 @@ import {
 export const PILOT_Z_MIN = 4.5;
 /**
  * Most coded bits (of 258) the decoded codeword may disagree with. On noise the maximum-likelihood
- * codeword still disagrees with 64.7 ± 4.5 hard decisions (minimum 47 in 20,000 simulated decodes),
- * so 46 is more than 4σ below the null (≈ 10⁻⁵), on top of the CRC's 2⁻¹⁶; clean marks show
- * 0–25 and heavy attacks up to the mid-40s.
+ * codeword still disagrees with 64.7 ± 4.5 hard decisions (0.1–0.3 % of 20,000 simulated decodes
+ * were at 52 or below, none below 47), and this test comes on top of the keyed CRC (2⁻¹⁶): together
+ * about 4 × 10⁻⁸ per decode. Clean marks show 0–25; heavy attacks reach the high 40s with the payload still right.
  */
-export const MAX_BIT_ERRORS = 46;
+export const MAX_BIT_ERRORS = 52;
 /**
  * Geometry searched by the synchroniser, relative to the embedding. After area normalisation a
  * resize changes nothing and a crop keeping a fraction f of the area enlarges the tile by 1/√f
