@@ -65,7 +65,12 @@ function scrambleBits(seed: Uint8Array): Uint8Array {
   return s;
 }
 
-/** 8 payload bytes -> CODED_BITS channel bits (0/1). */
+/** 8 payload bytes -> CODED_BITS channel bits (0/1). *
+ * @example
+ * ```ts
+ * const coded = encodePayload(Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8), seed); // CODED_BITS values 0/1
+ * ```
+ */
 export function encodePayload(payload: Uint8Array, seed: Uint8Array): Uint8Array {
   if (payload.length !== PAYLOAD_BITS / 8) throw new RangeError('Expected an 8-byte payload');
   const frame = new Uint8Array(FRAME_BITS);
@@ -105,6 +110,11 @@ export interface DecodedFrame {
 /**
  * Soft-decision Viterbi decoding. `soft[i] > 0` votes for coded bit 1, with a weight proportional
  * to its reliability (a correlation sum is already a scaled log-likelihood ratio).
+ *
+ * @example
+ * ```ts
+ * const { payload, crcOk, bitErrors } = decodePayload(soft, seed);
+ * ```
  */
 export function decodePayload(soft: Float64Array, seed: Uint8Array): DecodedFrame {
   if (soft.length !== CODED_BITS) throw new RangeError(`Expected ${CODED_BITS} soft values`);

@@ -516,6 +516,12 @@ function refineGeometry(
 /**
  * Detect the mark in `plane` (luma 0–255 at the working area, width × height).
  * Never throws for content: returns found:false with a reason.
+ *
+ * @example
+ * ```ts
+ * const r = detectMark(lumaAtWorkingArea, w, h, { seed });
+ * if (r.found) use(r.payload);
+ * ```
  */
 export function detectMark(
   plane: Float32Array,

@@ -28,6 +28,11 @@ const TARGET_RMS = 2.0;
 /**
  * Compute the per-pixel luma offset for `luma` (values 0–255, width × height). Writes into `out`
  * when given (it may be `luma` itself: the plane is read only through a reduced copy first).
+ *
+ * @example
+ * ```ts
+ * const delta = computeMarkDelta(luma, w, h, { seed, payload, strength: 1 }); // add to R, G and B
+ * ```
  */
 export function computeMarkDelta(
   luma: Float32Array,
