@@ -54,7 +54,9 @@ export interface ImageWatermarkDetection {
   readonly pilotZ?: number;
 }
 
-/** 32-byte key seed: SHA-256 over a domain label and the key bytes. *
+/**
+ * 32-byte key seed: SHA-256 over a domain label and the key bytes.
+ *
  * @example
  * ```ts
  * const seed = deriveWatermarkSeed('my secret'); // 32 bytes
@@ -113,7 +115,9 @@ export async function embedImageWatermark(
   return encodeImagePixels(pixels, bytes, options.quality === undefined ? {} : { quality: options.quality });
 }
 
-/** Add the mark to interleaved 8-bit pixels in place (same offset on every colour channel). *
+/**
+ * Add the mark to interleaved 8-bit pixels in place (same offset on every colour channel).
+ *
  * @example
  * ```ts
  * markPixels(rgb, width, height, 3, { seed: deriveWatermarkSeed(undefined), payload, strength: 1 });
@@ -190,7 +194,9 @@ export async function detectImageWatermark(
   return detectPlane(decoded.plane, decoded.width, decoded.height, seed);
 }
 
-/** Core detection on a working-area luma plane, mapped to the public result shape. *
+/**
+ * Core detection on a working-area luma plane, mapped to the public result shape.
+ *
  * @example
  * ```ts
  * const r = detectPlane(plane, w, h, deriveWatermarkSeed(undefined));

@@ -65,7 +65,9 @@ function scrambleBits(seed: Uint8Array): Uint8Array {
   return s;
 }
 
-/** 8 payload bytes -> CODED_BITS channel bits (0/1). *
+/**
+ * 8 payload bytes -> CODED_BITS channel bits (0/1).
+ *
  * @example
  * ```ts
  * const coded = encodePayload(Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8), seed); // CODED_BITS values 0/1
