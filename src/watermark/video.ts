@@ -1,0 +1,526 @@
+/**
+ * Video watermark: the 64-bit soft-binding id in the luma of every frame.
+ *
+ * Layout. The frame is divided into a grid of cells defined relative to the frame (80 cells on
+ * the long side, the short side in proportion), so any rescale that keeps the whole picture
+ * (640×360, ×0.9 screen recordings) leaves the grid where it was: the detector decodes frames at
+ * the grid's working size (4 px per cell) and finds every cell in place. Each cell carries a
+ * smooth bump (a product of half-sines: no block edges for the codec to spend bits on, energy at
+ * low frequencies that survive CRF 28–30 and downscaling) with a key-derived sign. A quarter of
+ * the cells are a pilot known to the detector; the rest carry the 258 coded bits of core/code.ts
+ * (64 payload bits, keyed CRC-16, rate-1/3 convolutional code), each bit spread over ~10 cells
+ * scattered across the frame.
+ *
+ * Time. The pattern is held for a group of frames (about one second) and each group takes a
+ * key-derived overall sign. Holding matters: a pattern that changes every frame is destroyed by
+ * inter-frame prediction at CRF 28 (measured, see shared notes), while a held one is carried by
+ * the P/B frames for free. The sign changes make the mark a moving target for simple temporal
+ * averaging. The detector does not need to know where groups start: it weights each frame's
+ * soft bits by that frame's (smoothed) pilot correlation, whose sign is the group's sign, so any
+ * excerpt, frame-rate change or cut combines coherently.
+ *
+ * Decision. A payload is reported only when the keyed CRC matches, the decoded codeword is within
+ * {@link MAX_BIT_ERRORS} of the received hard decisions, and the pilot energy is clearly above
+ * what unmarked video shows (see README.md of the image mark for the CRC/codeword arithmetic).
+ */
+import { CorruptMediaError, MediaTooSmallError, UnsupportedFormatError, isProvmarkError } from '../errors.js';
+import {
+  decodeVideoFrames,
+  encodeVideoWithStreams,
+  probeFrameTimes,
+  probeMedia,
+  withMediaFile,
+  withTempDir,
+  type VideoEncodeSettings,
+  type VideoStreamInfo,
+} from '../media/ffmpeg.js';
+import type { MediaInput } from '../types.js';
+import { CODED_BITS, MAX_BIT_ERRORS, decodePayload, encodePayload } from './core/index.js';
+import { Rng } from './core/prng.js';
+import { deriveWatermarkSeed } from './image.js';
+import { parseSoftBindingId, type SoftBindingId } from './softbinding.js';
+
+/** Cells along the frame's long side. */
+const LONG_CELLS = 80;
+/** Working pixels per cell at detection. */
+const CELL_PX = 4;
+/** Share of cells used as pilot. */
+const PILOT_SHARE = 0.25;
+/** Peak amplitude (luma levels) of a cell's bump at strength 1; RMS is half of it. */
+const PEAK_AMPLITUDE = 3.4;
+/** Smallest short side (px) accepted for embedding: cells must stay a few pixels wide. */
+export const MIN_VIDEO_EMBED_SIDE = 144;
+/** Smallest short side (px) at which detection is attempted. */
+export const MIN_VIDEO_DETECT_SIDE = 90;
+/**
+ * RMS over frames of the per-frame pilot z-score needed before a decode is trusted. Unmarked
+ * clips give about 1 (the statistic is normalised to unit variance under the null).
+ */
+export const VIDEO_PILOT_MIN = 2.5;
+/** Frames on each side averaged when estimating a frame's group sign. */
+const SIGN_SMOOTH = 4;
+/** Per-pixel variance floor (levels²) in the cell weighting: about the mark's own power. */
+const ENERGY_FLOOR = 4;
+
+export interface EmbedVideoWatermarkOptions {
+  /** The 64-bit soft-binding id to embed (16 hex digits). */
+  readonly payload: SoftBindingId;
+  /** Key for a private mark (string or bytes). Default: the public key. */
+  readonly key?: string | Uint8Array;
+  /** Amplitude multiplier, 0.25–4 (default 1: luma PSNR ≈ 42 dB). */
+  readonly strength?: number;
+  /** Output encoder settings (default libx264, or libx265 for HEVC input; CRF 18; preset medium). */
+  readonly encoder?: VideoEncodeSettings;
+  /** Frames per group holding one pattern sign (default: about one second of frames). */
+  readonly groupFrames?: number;
+  /** Called after each frame with the running count, the total when known and the rate. */
+  readonly onProgress?: (progress: VideoProgress) => void;
+}
+
+export interface VideoProgress {
+  readonly frames: number;
+  readonly totalFrames?: number;
+  /** Frames per second processed so far. */
+  readonly fps: number;
+}
+
+export interface DetectVideoWatermarkOptions {
+  /** Key the mark was made with. Default: the public key. */
+  readonly key?: string | Uint8Array;
+  /** Seconds of video analysed from the start (default 10). */
+  readonly maxSeconds?: number;
+  /** Start the analysis here (seconds; default 0). */
+  readonly startSeconds?: number;
+}
+
+export interface VideoWatermarkDetection {
+  readonly found: boolean;
+  /** The embedded id, only when `found`. */
+  readonly payload?: SoftBindingId;
+  /** Score in [0, 1] (0.5 at the decision thresholds); `found` is the decision, not this number. */
+  readonly confidence: number;
+  /** Why nothing was found. */
+  readonly reason?: string;
+  /** Coded bits the error correction had to fix (of 258), when a decode was attempted. */
+  readonly bitErrors?: number;
+  /** RMS per-frame pilot z-score (trusted from {@link VIDEO_PILOT_MIN}). */
+  readonly pilotZ?: number;
+  /** Frames analysed. */
+  readonly frames?: number;
+}
+
+/** Grid and key-derived layout for a frame aspect. */
+interface Layout {
+  readonly cellsX: number;
+  readonly cellsY: number;
+  /** Per cell: -1 pilot... encoded as index into coded bits, or -1 for pilot. */
+  readonly bitOf: Int16Array;
+  /** Per cell: ±1 chip. */
+  readonly chip: Int8Array;
+  readonly pilotCells: number;
+}
+
+function gridFor(width: number, height: number): { cellsX: number; cellsY: number } {
+  const long = Math.max(width, height);
+  const short = Math.min(width, height);
+  const shortCells = Math.max(1, Math.round((LONG_CELLS * short) / long));
+  return width >= height
+    ? { cellsX: LONG_CELLS, cellsY: shortCells }
+    : { cellsX: shortCells, cellsY: LONG_CELLS };
+}
+
+function makeLayout(seed: Uint8Array, cellsX: number, cellsY: number): Layout {
+  const n = cellsX * cellsY;
+  const perm = new Rng(seed, `video-cells-${cellsX}x${cellsY}`).permutation(n);
+  const pilotCells = Math.round(n * PILOT_SHARE);
+  const bitOf = new Int16Array(n);
+  for (let i = 0; i < n; i++) {
+    const cell = perm[i]!;
+    bitOf[cell] = i < pilotCells ? -1 : (i - pilotCells) % CODED_BITS;
+  }
+  const chipRng = new Rng(seed, 'video-chips');
+  const chip = new Int8Array(n);
+  for (let i = 0; i < n; i++) chip[i] = chipRng.nextSign();
+  return { cellsX, cellsY, bitOf, chip, pilotCells };
+}
+
+/** The sign (+1/-1) of each cell's bump: chip × (pilot: +1, data: coded bit as ±1). */
+function cellSigns(layout: Layout, coded: Uint8Array): Int8Array {
+  const n = layout.cellsX * layout.cellsY;
+  const s = new Int8Array(n);
+  for (let i = 0; i < n; i++) {
+    const b = layout.bitOf[i]!;
+    s[i] = layout.chip[i]! * (b < 0 ? 1 : coded[b] ? 1 : -1);
+  }
+  return s;
+}
+
+/** Half-sine profile across one cell, sampled at pixel centres of a `cells`-cell axis of `px` pixels. */
+function axisProfile(px: number, cells: number): { cell: Int32Array; weight: Float32Array } {
+  const cell = new Int32Array(px);
+  const weight = new Float32Array(px);
+  for (let x = 0; x < px; x++) {
+    const u = ((x + 0.5) * cells) / px; // position in cell units
+    const c = Math.min(cells - 1, Math.floor(u));
+    cell[x] = c;
+    weight[x] = Math.sin(Math.PI * (u - c));
+  }
+  return { cell, weight };
+}
+
+/** The full-resolution luma offset field (levels) for one group sign of +1. */
+function renderPattern(
+  layout: Layout,
+  signs: Int8Array,
+  width: number,
+  height: number,
+  peak: number,
+): Float32Array {
+  const ax = axisProfile(width, layout.cellsX);
+  const ay = axisProfile(height, layout.cellsY);
+  const out = new Float32Array(width * height);
+  for (let y = 0; y < height; y++) {
+    const row = ay.cell[y]! * layout.cellsX;
+    const wy = ay.weight[y]! * peak;
+    const o = y * width;
+    for (let x = 0; x < width; x++) out[o + x] = signs[row + ax.cell[x]!]! * wy * ax.weight[x]!;
+  }
+  return out;
+}
+
+function groupSigns(seed: Uint8Array): (group: number) => 1 | -1 {
+  const cache: Array<1 | -1> = [];
+  const rng = new Rng(seed, 'video-group-signs');
+  return (g) => {
+    while (cache.length <= g) cache.push(rng.nextSign());
+    return cache[g]!;
+  };
+}
+
+function checkStrength(strength: number | undefined): number {
+  if (strength === undefined) return 1;
+  if (typeof strength !== 'number' || !Number.isFinite(strength) || strength < 0.25 || strength > 4) {
+    throw new RangeError(
+      `Expected a number between 0.25 and 4 for strength but received ${String(strength)}`,
+    );
+  }
+  return strength;
+}
+
+function pickVideo(streams: readonly VideoStreamInfo[]): VideoStreamInfo | undefined {
+  return streams.find((s) => !s.attachedPicture) ?? undefined;
+}
+
+/**
+ * Embed `payload` in a video and return the re-encoded file (MP4 for MP4/M4V input, MOV for MOV,
+ * MKV otherwise) with every other stream copied and frame timing, rotation and colour
+ * description kept.
+ *
+ * @throws UnsupportedFormatError (no video stream), MediaTooSmallError (short side under 144 px),
+ *   CorruptMediaError (undecodable input, ffmpeg's stderr in details), FfmpegError (missing ffmpeg).
+ * @example
+ * ```ts
+ * const marked = await embedVideoWatermark('clip.mp4', { payload: '0123456789abcdef', encoder: { crf: 20 } });
+ * await writeFile('clip.marked.mp4', marked);
+ * ```
+ */
+export async function embedVideoWatermark(
+  input: MediaInput,
+  options: EmbedVideoWatermarkOptions,
+): Promise<Uint8Array> {
+  if (typeof options !== 'object' || options === null) throw new TypeError('Expected an options object');
+  const id = parseSoftBindingId(options.payload, 'payload');
+  const strength = checkStrength(options.strength);
+  const seed = deriveWatermarkSeed(options.key);
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
+    throw new TypeError('Expected a function for onProgress');
+  }
+  if (
+    options.groupFrames !== undefined &&
+    (!Number.isInteger(options.groupFrames) || options.groupFrames < 1 || options.groupFrames > 10000)
+  ) {
+    throw new RangeError(
+      `Expected an integer between 1 and 10000 for groupFrames but received ${String(options.groupFrames)}`,
+    );
+  }
+  return withMediaFile(input, async (path) => {
+    const probe = await probeMedia(path);
+    const video = pickVideo(probe.video);
+    if (!video) throw new UnsupportedFormatError('The input has no video stream', { details: { path } });
+    const { width, height } = video;
+    if (Math.min(width, height) < MIN_VIDEO_EMBED_SIDE) {
+      throw new MediaTooSmallError(
+        `Video is ${width}×${height}; watermarking needs at least ${MIN_VIDEO_EMBED_SIDE} px on the short side`,
+        { details: { width, height, minSide: MIN_VIDEO_EMBED_SIDE } },
+      );
+    }
+    const frameTimes = await probeFrameTimes(path, video.index);
+    const { cellsX, cellsY } = gridFor(width, height);
+    const layout = makeLayout(seed, cellsX, cellsY);
+    const coded = encodePayload(Uint8Array.from(Buffer.from(id, 'hex')), seed);
+    const pattern = renderPattern(layout, cellSigns(layout, coded), width, height, PEAK_AMPLITUDE * strength);
+    const negPattern = pattern.map((v) => -v);
+    const group = options.groupFrames ?? Math.max(8, Math.round(video.fps || 30));
+    const signOf = groupSigns(seed);
+    const totalFrames = frameTimes.length > 0 ? frameTimes.length : video.frameCount;
+    const onProgress = options.onProgress;
+    const started = performance.now();
+    const lumaBytes = width * height;
+
+    async function* marked(): AsyncGenerator<Uint8Array> {
+      let i = 0;
+      for await (const frame of decodeVideoFrames(path, video!, { pixelFormat: 'yuv420p', strict: true })) {
+        const p = signOf(Math.floor(i / group)) > 0 ? pattern : negPattern;
+        // A clamped view rounds and saturates on store: exactly the 8-bit add we want.
+        const y = new Uint8ClampedArray(frame.buffer, frame.byteOffset, lumaBytes);
+        for (let k = 0; k < lumaBytes; k++) y[k] = y[k]! + p[k]!;
+        yield frame;
+        i++;
+        if (onProgress) {
+          const secs = (performance.now() - started) / 1000;
+          onProgress({ frames: i, ...(totalFrames ? { totalFrames } : {}), fps: secs > 0 ? i / secs : 0 });
+        }
+      }
+      if (i === 0) throw new CorruptMediaError('No video frame could be decoded', { details: { path } });
+    }
+
+    const dir = await withTempDir();
+    try {
+      const ext = await outputExtension(path, probe.formatName);
+      const output = `${dir}/marked.${ext}`;
+      await encodeVideoWithStreams({
+        source: path,
+        video,
+        frames: marked(),
+        frameTimes,
+        output,
+        ...(options.encoder ? { settings: options.encoder } : {}),
+      });
+      const { readFile } = await import('node:fs/promises');
+      const buf = await readFile(output);
+      return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+    } finally {
+      const { rm } = await import('node:fs/promises');
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+/** Same container family as the input: QuickTime brand -> MOV, other ISO BMFF -> MP4, else MKV. */
+async function outputExtension(path: string, formatName: string): Promise<'mov' | 'mp4' | 'mkv'> {
+  if (!formatName.includes('mp4')) return 'mkv';
+  const { open } = await import('node:fs/promises');
+  const fh = await open(path, 'r');
+  try {
+    const head = new Uint8Array(12);
+    await fh.read(head, 0, 12, 0);
+    return Buffer.from(head.subarray(4, 12)).toString('latin1') === 'ftypqt  ' ? 'mov' : 'mp4';
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Per-frame analysis: high-pass the working-size luma, correlate each cell with its bump, and
+ * return normalised cell responses (unit variance over the frame).
+ */
+function cellResponses(
+  frame: Uint8Array,
+  w: number,
+  h: number,
+  cellsX: number,
+  cellsY: number,
+  out: Float64Array,
+  energy: Float64Array,
+): void {
+  // High-pass: subtract a 9×9 box mean (separable, running sums). A cell's bump is 4 px wide, so
+  // the mean removes the picture's low frequencies and keeps most of the bump's energy.
+  const r = CELL_PX;
+  const tmp = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) {
+    const o = y * w;
+    let s = 0;
+    let cnt = 0;
+    for (let x = 0; x < Math.min(r, w); x++) {
+      s += frame[o + x]!;
+      cnt++;
+    }
+    for (let x = 0; x < w; x++) {
+      if (x + r < w) {
+        s += frame[o + x + r]!;
+        cnt++;
+      }
+      if (x - r - 1 >= 0) {
+        s -= frame[o + x - r - 1]!;
+        cnt--;
+      }
+      tmp[o + x] = s / cnt;
+    }
+  }
+  const mean = new Float32Array(w * h);
+  for (let x = 0; x < w; x++) {
+    let s = 0;
+    let cnt = 0;
+    for (let y = 0; y < Math.min(r, h); y++) {
+      s += tmp[y * w + x]!;
+      cnt++;
+    }
+    for (let y = 0; y < h; y++) {
+      if (y + r < h) {
+        s += tmp[(y + r) * w + x]!;
+        cnt++;
+      }
+      if (y - r - 1 >= 0) {
+        s -= tmp[(y - r - 1) * w + x]!;
+        cnt--;
+      }
+      mean[y * w + x] = s / cnt;
+    }
+  }
+  const ax = axisProfile(w, cellsX);
+  const ay = axisProfile(h, cellsY);
+  out.fill(0);
+  energy.fill(0);
+  for (let y = 0; y < h; y++) {
+    const row = ay.cell[y]! * cellsX;
+    const wy = ay.weight[y]!;
+    const o = y * w;
+    for (let x = 0; x < w; x++) {
+      let d = frame[o + x]! - mean[o + x]!;
+      // Clip strong edges: the mark is a few levels, a hard edge is tens; clipping keeps one edge
+      // from dominating its cell.
+      if (d > 12) d = 12;
+      else if (d < -12) d = -12;
+      const c = row + ax.cell[x]!;
+      out[c]! += d * wy * ax.weight[x]!;
+      energy[c]! += d * d;
+    }
+  }
+  // Divide by the cell's own high-pass energy (plus a floor for flat cells): busy cells, where the
+  // picture drowns the mark, count less (an approximate likelihood weighting).
+  const px = (w / cellsX) * (h / cellsY);
+  const floor = px * ENERGY_FLOOR;
+  for (let i = 0; i < out.length; i++) out[i]! /= Math.sqrt(energy[i]! + floor);
+  let ss = 0;
+  for (let i = 0; i < out.length; i++) ss += out[i]! * out[i]!;
+  const sd = Math.sqrt(ss / out.length) || 1;
+  for (let i = 0; i < out.length; i++) out[i]! /= sd;
+}
+
+/**
+ * Look for a video watermark in the first `maxSeconds` (default 10) of the video. Never throws
+ * for bad or unmarked content: the result says `found: false` with a `reason`. Throws only for
+ * misuse (bad options) and a missing ffmpeg.
+ *
+ * @example
+ * ```ts
+ * const r = await detectVideoWatermark('clip.mp4');
+ * if (r.found) console.log(r.payload, r.confidence);
+ * ```
+ */
+export async function detectVideoWatermark(
+  input: MediaInput,
+  options: DetectVideoWatermarkOptions = {},
+): Promise<VideoWatermarkDetection> {
+  if (typeof options !== 'object' || options === null) throw new TypeError('Expected an options object');
+  const seed = deriveWatermarkSeed(options.key);
+  const maxSeconds = options.maxSeconds ?? 10;
+  if (typeof maxSeconds !== 'number' || !(maxSeconds > 0) || !Number.isFinite(maxSeconds)) {
+    throw new RangeError(`Expected a positive number for maxSeconds but received ${String(maxSeconds)}`);
+  }
+  const startSeconds = options.startSeconds ?? 0;
+  if (typeof startSeconds !== 'number' || !(startSeconds >= 0) || !Number.isFinite(startSeconds)) {
+    throw new RangeError(
+      `Expected a non-negative number for startSeconds but received ${String(startSeconds)}`,
+    );
+  }
+  try {
+    return await withMediaFile(input, (path) => detectFile(path, seed, startSeconds, maxSeconds));
+  } catch (err) {
+    if (isProvmarkError(err) && err.code !== 'ERR_FFMPEG_MISSING' && err.code !== 'ERR_FILE_NOT_FOUND') {
+      return { found: false, confidence: 0, reason: `${err.code}: ${err.message}` };
+    }
+    throw err;
+  }
+}
+
+async function detectFile(
+  path: string,
+  seed: Uint8Array,
+  startSeconds: number,
+  maxSeconds: number,
+): Promise<VideoWatermarkDetection> {
+  const probe = await probeMedia(path);
+  const video = pickVideo(probe.video);
+  if (!video) return { found: false, confidence: 0, reason: 'no video stream' };
+  if (Math.min(video.width, video.height) < MIN_VIDEO_DETECT_SIDE) {
+    return {
+      found: false,
+      confidence: 0,
+      reason: `video is ${video.width}×${video.height}, under the ${MIN_VIDEO_DETECT_SIDE} px minimum for detection`,
+    };
+  }
+  const { cellsX, cellsY } = gridFor(video.width, video.height);
+  const layout = makeLayout(seed, cellsX, cellsY);
+  const w = cellsX * CELL_PX;
+  const h = cellsY * CELL_PX;
+  const nCells = cellsX * cellsY;
+  const resp = new Float64Array(nCells);
+  const energy = new Float64Array(nCells);
+  const pilots: number[] = [];
+  const softs: Float64Array[] = [];
+  const pilotNorm = Math.sqrt(layout.pilotCells);
+  const bitCells = new Float64Array(CODED_BITS);
+  for (let i = 0; i < nCells; i++) if (layout.bitOf[i]! >= 0) bitCells[layout.bitOf[i]!]! += 1;
+  const frames = decodeVideoFrames(path, video, {
+    pixelFormat: 'gray',
+    size: { width: w, height: h },
+    maxSeconds,
+    ...(startSeconds > 0 ? { startSeconds } : {}),
+  });
+  for await (const frame of frames) {
+    cellResponses(frame, w, h, cellsX, cellsY, resp, energy);
+    let pilot = 0;
+    const soft = new Float64Array(CODED_BITS);
+    for (let i = 0; i < nCells; i++) {
+      const b = layout.bitOf[i]!;
+      const v = resp[i]! * layout.chip[i]!;
+      if (b < 0) pilot += v;
+      else soft[b]! += v;
+    }
+    pilots.push(pilot / pilotNorm);
+    // Unit variance per coded bit under the null.
+    for (let b = 0; b < CODED_BITS; b++) soft[b]! /= Math.sqrt(bitCells[b]!);
+    softs.push(soft);
+  }
+  const n = pilots.length;
+  if (n === 0) return { found: false, confidence: 0, reason: 'no video frame could be decoded', frames: 0 };
+  let ss = 0;
+  for (const p of pilots) ss += p * p;
+  const pilotZ = Math.sqrt(ss / n);
+  // Weight each frame by its pilot correlation averaged over neighbours (the group sign is shared
+  // by neighbouring frames; a transition frame gets a small weight).
+  const combined = new Float64Array(CODED_BITS);
+  for (let f = 0; f < n; f++) {
+    let c = 0;
+    for (let k = Math.max(0, f - SIGN_SMOOTH); k <= Math.min(n - 1, f + SIGN_SMOOTH); k++) c += pilots[k]!;
+    const soft = softs[f]!;
+    for (let b = 0; b < CODED_BITS; b++) combined[b]! += c * soft[b]!;
+  }
+  const dec = decodePayload(combined, seed);
+  const confidence = Math.min(
+    1 / (1 + Math.exp(-(MAX_BIT_ERRORS + 0.5 - dec.bitErrors) / 4)),
+    1 / (1 + Math.exp(-(pilotZ - VIDEO_PILOT_MIN) / 0.5)),
+  );
+  const common = {
+    confidence: Math.round((dec.crcOk ? confidence : Math.min(confidence, 0.49)) * 1e4) / 1e4,
+    bitErrors: dec.bitErrors,
+    pilotZ: Math.round(pilotZ * 100) / 100,
+    frames: n,
+  };
+  if (pilotZ < VIDEO_PILOT_MIN)
+    return { found: false, ...common, reason: 'no watermark pattern (pilot too weak)' };
+  if (!dec.crcOk) return { found: false, ...common, reason: 'pattern present but the payload check failed' };
+  if (dec.bitErrors > MAX_BIT_ERRORS) return { found: false, ...common, reason: 'too many bit errors' };
+  return { found: true, payload: Buffer.from(dec.payload).toString('hex'), ...common };
+}
