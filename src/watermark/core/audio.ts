@@ -64,7 +64,8 @@ const BOOST_MIN = 0.5;
 const BOOST_MAX = 4;
 /** Target of the informed embedding: each group's statistic ≥ MARGIN × its nominal mark. */
 const MARGIN = 1.5;
-const ISS_PASSES = 6;
+const MODEL_PASSES = 4;
+const REAL_PASSES = 3;
 const DAMPING = 0.8;
 /** Quantiser step of the data statistic (sum of 5 high-passed log energies). */
 const DELTA = 1.4;
@@ -156,23 +157,40 @@ interface Spectra {
   frames: number;
 }
 
-/** STFT (only the bins up to BIN_LO + BANDS·BAND_BINS are kept) of a working-rate signal. */
+/**
+ * STFT (only the bins up to BIN_LO + BANDS·BAND_BINS are kept) of a working-rate signal. Two real
+ * frames share one complex FFT (frame t in the real part, t + 1 in the imaginary part), separated
+ * afterwards by conjugate symmetry: half the FFT work.
+ */
 function stft(x: Float32Array, offset: number, frames: number): Spectra {
   const keep = BIN_LO + BANDS * BAND_BINS;
   const re = new Float64Array(frames * keep);
   const im = new Float64Array(frames * keep);
-  const br = new Float64Array(FRAME);
-  const bi = new Float64Array(FRAME);
-  for (let t = 0; t < frames; t++) {
-    const start = offset + t * HOP;
+  const zr = new Float64Array(FRAME);
+  const zi = new Float64Array(FRAME);
+  const n = x.length;
+  for (let t = 0; t < frames; t += 2) {
+    const s0 = offset + t * HOP;
+    const s1 = s0 + HOP;
+    const second = t + 1 < frames;
     for (let i = 0; i < FRAME; i++) {
-      const s = start + i;
-      br[i] = s >= 0 && s < x.length ? x[s]! * WINDOW[i]! : 0;
-      bi[i] = 0;
+      const a = s0 + i;
+      const b = s1 + i;
+      zr[i] = a >= 0 && a < n ? x[a]! * WINDOW[i]! : 0;
+      zi[i] = second && b >= 0 && b < n ? x[b]! * WINDOW[i]! : 0;
     }
-    fft1d(br, bi, FRAME);
-    re.set(br.subarray(0, keep), t * keep);
-    im.set(bi.subarray(0, keep), t * keep);
+    fft1d(zr, zi, FRAME);
+    const o0 = t * keep;
+    const o1 = o0 + keep;
+    for (let k = 0; k < keep; k++) {
+      const nk = k === 0 ? 0 : FRAME - k;
+      re[o0 + k] = 0.5 * (zr[k]! + zr[nk]!);
+      im[o0 + k] = 0.5 * (zi[k]! - zi[nk]!);
+      if (second) {
+        re[o1 + k] = 0.5 * (zi[k]! + zi[nk]!);
+        im[o1 + k] = -0.5 * (zr[k]! - zr[nk]!);
+      }
+    }
   }
   return { re, im, frames };
 }
@@ -266,34 +284,55 @@ function highPass(c: Float64Array, cols: number): Float64Array {
   return f;
 }
 
-/** Delta signal (working rate) for per-cell multipliers m: ISTFT of X·m over the mark band. */
+/**
+ * Delta signal (working rate) for per-cell multipliers m: ISTFT of X·m over the mark band. Two
+ * frames share one inverse FFT (Z = A + iB gives a + ib for Hermitian A and B).
+ */
 function synthesise(sp: Spectra, m: Float64Array, wlen: number): Float32Array {
   const keep = BIN_LO + BANDS * BAND_BINS;
   const delta = new Float32Array(wlen);
-  const br = new Float64Array(FRAME);
-  const bi = new Float64Array(FRAME);
-  for (let t = 0; t < sp.frames; t++) {
-    const j = Math.floor(t / CELL_FRAMES);
+  const zr = new Float64Array(FRAME);
+  const zi = new Float64Array(FRAME);
+  for (let t = 0; t < sp.frames; t += 2) {
+    zr.fill(0);
+    zi.fill(0);
     let any = false;
-    br.fill(0);
-    bi.fill(0);
-    for (let b = 0; b < BANDS; b++) {
-      const mv = m[j * BANDS + b] ?? 0;
-      if (mv === 0) continue;
-      any = true;
-      for (let k = BIN_LO + b * BAND_BINS, e = k + BAND_BINS; k < e; k++) {
-        const r = sp.re[t * keep + k]! * mv;
-        const q = sp.im[t * keep + k]! * mv;
-        br[k] = r;
-        bi[k] = q;
-        br[FRAME - k] = r; // Hermitian symmetry: the delta is real
-        bi[FRAME - k] = -q;
+    for (let u = 0; u < 2; u++) {
+      const tt = t + u;
+      if (tt >= sp.frames) break;
+      const j = Math.floor(tt / CELL_FRAMES);
+      for (let b = 0; b < BANDS; b++) {
+        const mv = m[j * BANDS + b] ?? 0;
+        if (mv === 0) continue;
+        any = true;
+        for (let k = BIN_LO + b * BAND_BINS, e = k + BAND_BINS; k < e; k++) {
+          const ar = sp.re[tt * keep + k]! * mv;
+          const ai = sp.im[tt * keep + k]! * mv;
+          if (u === 0) {
+            // A[k] at k, conj(A[k]) at N − k.
+            zr[k]! += ar;
+            zi[k]! += ai;
+            zr[FRAME - k]! += ar;
+            zi[FRAME - k]! -= ai;
+          } else {
+            // i·B[k] at k, i·conj(B[k]) at N − k.
+            zr[k]! -= ai;
+            zi[k]! += ar;
+            zr[FRAME - k]! += ai;
+            zi[FRAME - k]! += ar;
+          }
+        }
       }
     }
     if (!any) continue;
-    fft1d(br, bi, FRAME, 0, 1, true);
-    const start = t * HOP;
-    for (let i = 0; i < FRAME && start + i < wlen; i++) delta[start + i]! += (br[i]! / FRAME) * WINDOW[i]!;
+    fft1d(zr, zi, FRAME, 0, 1, true);
+    const s0 = t * HOP;
+    const s1 = s0 + HOP;
+    for (let i = 0; i < FRAME; i++) {
+      const w = WINDOW[i]! / FRAME;
+      if (s0 + i < wlen) delta[s0 + i]! += zr[i]! * w;
+      if (s1 + i < wlen) delta[s1 + i]! += zi[i]! * w;
+    }
   }
   return delta;
 }
@@ -530,57 +569,88 @@ function informedMark(
     }
     return st;
   };
+  // The same statistics predicted without any FFT: every cell's band powers scaled by (1 + m)².
+  // Exact inside a cell; it misses only the leakage across cell edges, which the real passes see.
+  const py = new Float64Array(p.length);
+  const modelStats = (mm: Float64Array): Float64Array => {
+    for (let t = 0; t < frames; t++) {
+      const j = Math.floor(t / CELL_FRAMES);
+      for (let b = 0; b < BANDS; b++) {
+        const v = 1 + (mm[j * BANDS + b] ?? 0);
+        py[t * BANDS + b] = p[t * BANDS + b]! * v * v;
+      }
+    }
+    const { f, g, cols: fc } = cellFeatures(py, frames, 0, eps);
+    const st = new Float64Array(blocks * G);
+    for (let i = 0; i < fc * BANDS; i++) {
+      const grp = groupOf[i]!;
+      st[grp]! += sign[i]! * (grp % G < CODED_BITS ? g[i]! : f[i]!);
+    }
+    return st;
+  };
   const host = stats(mono16);
   const gb = new Float64Array(blocks * G).fill(1);
   const m = new Float64Array(cols * BANDS);
   const y = new Float32Array(mono16.length);
   const unit = new Float64Array(blocks * G);
-  const nominalOf = new Float64Array(blocks * G);
-  for (let i = 0; i < amp.length; i++) nominalOf[groupOf[i]!]! += 2 * amp[i]!;
+  for (let i = 0; i < amp.length; i++) unit[groupOf[i]!]! += 2 * amp[i]!;
   const target = new Float64Array(blocks * G);
-  for (let pass = 0; pass < ISS_PASSES; pass++) {
-    for (let i = 0; i < m.length; i++) m[i] = sign[i]! * amp[i]! * gb[groupOf[i]!]!;
-    limit(m);
-    const d = synthesise(mono, m, mono16.length);
-    for (let i = 0; i < y.length; i++) y[i] = mono16[i]! + d[i]!;
-    const st = stats(y);
-    if (process.env.AWDBG) { let ok = 0, n = 0, sat = 0; for (let g = 0; g < st.length; g++) { if (g % G >= CODED_BITS) continue; n++; if (Math.abs(st[g]! - target[g]!) < DELTA / 8) ok++; if (Math.abs(gb[g]!) >= BOOST_MAX) sat++; } console.log('pass', pass, 'on-lattice', ok, '/', n, 'saturated', sat); }
-    if (pass === 0) {
-      // The mark's effect per unit boost: the model (2·amplitude per cell) times one measured
-      // efficiency. A per-group measurement would also pick up the neighbours' marks through the
-      // temporal high-pass, which is as large as the group's own effect and makes the loop diverge.
-      let meas = 0;
-      let model = 0;
-      for (let g = 0; g < gb.length; g++) {
-        meas += st[g]! - host[g]!;
-        model += nominalOf[g]!;
-      }
-      const eff = model > 0 ? Math.max(0.2, meas / model) : 1;
-      if (process.env.AWDBG) console.log('eff', eff);
-      for (let g = 0; g < gb.length; g++) unit[g] = eff * nominalOf[g]!;
-    }
+  for (let g = 0; g < gb.length; g++) {
+    const local = g % G;
+    if (local >= CODED_BITS) continue;
+    const off = layout.dither[local]! + (bitSign[local]! > 0 ? DELTA / 2 : 0);
+    target[g] = off + DELTA * Math.round((host[g]! - off) / DELTA);
+  }
+  const update = (st: Float64Array, k: Float64Array, damping: number): void => {
     for (let g = 0; g < gb.length; g++) {
       const local = g % G;
-      const k = unit[g]!;
-      if (!(k > 1e-6)) {
-        gb[g] = local < CODED_BITS ? 0 : gb[g]!;
+      const kg = k[g]!;
+      if (!(kg > 1e-6)) {
+        if (local < CODED_BITS) gb[g] = 0;
         continue;
       }
       if (local < CODED_BITS) {
         // Dither modulation: move the statistic to the nearest point of the bit's lattice coset.
-        if (pass === 0) {
-          const off = layout.dither[local]! + (bitSign[local]! > 0 ? DELTA / 2 : 0);
-          target[g] = off + DELTA * Math.round((host[g]! - off) / DELTA);
-          gb[g] = (target[g]! - host[g]!) / k;
-        } else {
-          gb[g] = gb[g]! + (DAMPING * (target[g]! - st[g]!)) / k;
-        }
-        gb[g] = Math.max(-BOOST_MAX, Math.min(BOOST_MAX, gb[g]!));
+        gb[g] = Math.max(-BOOST_MAX, Math.min(BOOST_MAX, gb[g]! + (damping * (target[g]! - st[g]!)) / kg));
       } else {
-        const want = (MARGIN * k - host[g]!) / k;
-        gb[g] = Math.min(BOOST_MAX, Math.max(BOOST_MIN, want));
+        // Pilot: sign-conditioned improved spread spectrum towards MARGIN × the group's own effect.
+        const own = st[g]! - host[g]!;
+        const h = st[g]! - own;
+        gb[g] = Math.min(BOOST_MAX, Math.max(BOOST_MIN, (MARGIN * kg - h) / kg));
       }
     }
+  };
+  const fill = (): void => {
+    for (let i = 0; i < m.length; i++) m[i] = sign[i]! * amp[i]! * gb[groupOf[i]!]!;
+    limit(m);
+  };
+  // Model passes first (cheap), then real passes: synthesise, re-analyse, correct.
+  for (let g = 0; g < gb.length; g++) if (g % G < CODED_BITS) gb[g] = 0;
+  for (let pass = 0; pass < MODEL_PASSES; pass++) {
+    fill();
+    update(modelStats(m), unit, pass === 0 ? 1 : DAMPING);
+  }
+  for (let pass = 0; pass < REAL_PASSES; pass++) {
+    fill();
+    const d = synthesise(mono, m, mono16.length);
+    for (let i = 0; i < y.length; i++) y[i] = mono16[i]! + d[i]!;
+    const st = stats(y);
+    if (pass === 0) {
+      // Leakage across cell edges makes the real effect smaller than the model's: one measured
+      // ratio rescales every group's unit effect (per-group measurements would pick up the
+      // neighbours' marks too and make the loop unstable).
+      const sm = modelStats(m);
+      let real = 0;
+      let model = 0;
+      for (let g = 0; g < gb.length; g++) {
+        real += Math.abs(st[g]! - host[g]!);
+        model += Math.abs(sm[g]! - host[g]!);
+      }
+      const ratio = model > 0 ? Math.min(1, Math.max(0.3, real / model)) : 1;
+      for (let g = 0; g < unit.length; g++) unit[g]! *= ratio;
+    }
+    if (process.env.AWDBG) { let ok = 0, n = 0; for (let g = 0; g < st.length; g++) { if (g % G >= CODED_BITS) continue; n++; if (Math.abs(st[g]! - target[g]!) < DELTA / 8) ok++; } console.log('real pass', pass, 'on-lattice', ok, '/', n); }
+    update(st, unit, DAMPING);
   }
   for (let i = 0; i < m.length; i++) m[i] = sign[i]! * amp[i]! * gb[groupOf[i]!]!;
   limit(m);

@@ -1,0 +1,433 @@
+/**
+ * Audio adapter: decodes through src/media/ffmpeg.ts to float PCM, runs the pure core
+ * (core/audio.ts) and re-encodes in the input's container and codec (WAV at the same sample
+ * format, MP3/M4A at a comparable bitrate, MP4/MOV with the video stream copied).
+ */
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  CorruptMediaError,
+  MediaTooLargeError,
+  MediaTooSmallError,
+  UnsupportedFormatError,
+  WatermarkError,
+  isProvmarkError,
+} from '../errors.js';
+import {
+  decodeAudioPcm,
+  probeMedia,
+  spawnFfmpegSink,
+  withMediaFile,
+  withTempDir,
+  type AudioStreamInfo,
+} from '../media/ffmpeg.js';
+import { readMediaInput } from '../media/io.js';
+import { sniffFormat } from '../media/sniff.js';
+import type { MediaFormat, MediaInput } from '../types.js';
+import {
+  AUDIO_BLOCK_SAMPLES,
+  AUDIO_MIN_DETECT_SAMPLES,
+  AUDIO_WORK_RATE,
+  detectAudioMark,
+  embedAudioMark,
+  toWorkingMono,
+} from './core/audio.js';
+import { deriveWatermarkSeed } from './image.js';
+import { parseSoftBindingId, type SoftBindingId } from './softbinding.js';
+
+/** Planar float PCM: one Float32Array per channel, all the same length, nominally in [-1, 1]. */
+export interface AudioPcm {
+  readonly sampleRate: number;
+  readonly channels: readonly Float32Array[];
+}
+
+/** Progress of a long embed: the stage and the program seconds it has covered. */
+export interface AudioWatermarkProgress {
+  readonly stage: 'decode' | 'mark' | 'encode';
+  readonly secondsDone: number;
+  readonly secondsTotal: number;
+}
+
+export interface EmbedAudioWatermarkOptions {
+  /** The 64-bit soft-binding id to embed (16 hex digits). */
+  readonly payload: SoftBindingId;
+  /** Key for a private mark (string or bytes). Default: the public key. */
+  readonly key?: string | Uint8Array;
+  /**
+   * Amplitude multiplier, 0.25–4 (default 1: the mark stays ≥ 30 dB under the program). The SNR
+   * floor moves with it: strength 2 allows 24 dB.
+   */
+  readonly strength?: number;
+  /** Called as decoding, marking and encoding progress. */
+  readonly onProgress?: (progress: AudioWatermarkProgress) => void;
+  /** Longest program accepted, in seconds (default 600: the whole program is held in memory). */
+  readonly maxSeconds?: number;
+}
+
+export interface DetectAudioWatermarkOptions {
+  /** Key the mark was made with. Default: the public key. */
+  readonly key?: string | Uint8Array;
+  /** Seconds of audio analysed from the start (default 120; any 5 s of marked audio suffice). */
+  readonly maxSeconds?: number;
+}
+
+export interface AudioWatermarkDetection {
+  readonly found: boolean;
+  /** The embedded id, only when `found`. */
+  readonly payload?: SoftBindingId;
+  /** Score in [0, 1] (0.5 at the decision thresholds); `found` is the decision, not this number. */
+  readonly confidence: number;
+  /** Why nothing was found (too short, silent, undecodable input, no pattern, failed check). */
+  readonly reason?: string;
+  /** Coded bits (of 258) the error correction had to fix, when a decode was attempted. */
+  readonly bitErrors?: number;
+  /** Lattice synchronisation z-score (a decode is trusted from 5). */
+  readonly syncZ?: number;
+  /** Seconds analysed. */
+  readonly seconds?: number;
+  /** Where a block of the mark starts, in seconds from the start of the analysed audio. */
+  readonly offsetSeconds?: number;
+}
+
+export interface EmbedAudioPcmResult {
+  readonly pcm: AudioPcm;
+  /** Program-to-mark power ratio of what was added, in dB (Infinity for silence). */
+  readonly snrDb: number;
+}
+
+const MIN_EMBED_RATE = 12000;
+const DEFAULT_MAX_EMBED_SECONDS = 600;
+const DEFAULT_MAX_DETECT_SECONDS = 120;
+
+function checkOptions(options: unknown): void {
+  if (typeof options !== 'object' || options === null) throw new TypeError('Expected an options object');
+}
+
+function checkStrength(strength: number | undefined): number {
+  if (strength === undefined) return 1;
+  if (typeof strength !== 'number' || !Number.isFinite(strength) || strength < 0.25 || strength > 4) {
+    throw new RangeError(
+      `Expected a number between 0.25 and 4 for strength but received ${String(strength)}`,
+    );
+  }
+  return strength;
+}
+
+function checkSeconds(v: number | undefined, name: string, dflt: number): number {
+  if (v === undefined) return dflt;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
+    throw new RangeError(`Expected a positive number of seconds for ${name} but received ${String(v)}`);
+  }
+  return v;
+}
+
+function checkPcm(pcm: AudioPcm): void {
+  if (typeof pcm !== 'object' || pcm === null) throw new TypeError('Expected an AudioPcm object for pcm');
+  const { sampleRate, channels } = pcm;
+  if (typeof sampleRate !== 'number' || !Number.isFinite(sampleRate) || sampleRate <= 0) {
+    throw new RangeError(`Expected a positive sample rate for pcm.sampleRate but received ${String(sampleRate)}`);
+  }
+  if (!Array.isArray(channels) || channels.length === 0) {
+    throw new TypeError('Expected a non-empty array of Float32Array for pcm.channels');
+  }
+  const len = (channels[0] as unknown) instanceof Float32Array ? channels[0]!.length : -1;
+  for (const ch of channels) {
+    if (!(ch instanceof Float32Array)) throw new TypeError('Expected Float32Array channels in pcm.channels');
+    if (ch.length !== len) throw new RangeError('Expected all pcm.channels to have the same length');
+  }
+}
+
+/**
+ * Embed `payload` in planar float PCM (pure: no IO). Used by {@link embedAudioWatermark} and by
+ * the video pipeline for soundtracks.
+ *
+ * @throws MediaTooSmallError under one 2.048 s block; WatermarkError under 12 kHz sample rate.
+ * @example
+ * ```ts
+ * const { pcm: marked, snrDb } = embedAudioWatermarkPcm({ sampleRate: 48000, channels: [left, right] }, {
+ *   payload: '0123456789abcdef',
+ * });
+ * ```
+ */
+export function embedAudioWatermarkPcm(
+  pcm: AudioPcm,
+  options: Omit<EmbedAudioWatermarkOptions, 'onProgress' | 'maxSeconds'>,
+): EmbedAudioPcmResult {
+  checkOptions(options);
+  checkPcm(pcm);
+  const id = parseSoftBindingId(options.payload, 'payload');
+  const strength = checkStrength(options.strength);
+  const seed = deriveWatermarkSeed(options.key);
+  if (pcm.sampleRate < MIN_EMBED_RATE) {
+    throw new WatermarkError(
+      `Sample rate ${pcm.sampleRate} Hz is too low: the audio mark needs at least ${MIN_EMBED_RATE} Hz (it lives in 0.75–7 kHz)`,
+      { details: { sampleRate: pcm.sampleRate } },
+    );
+  }
+  const seconds = pcm.channels[0]!.length / pcm.sampleRate;
+  const minSeconds = AUDIO_BLOCK_SAMPLES / AUDIO_WORK_RATE;
+  if (seconds < minSeconds) {
+    throw new MediaTooSmallError(
+      `Audio is ${seconds.toFixed(2)} s long; watermarking needs at least ${minSeconds.toFixed(3)} s`,
+      { details: { seconds, minSeconds } },
+    );
+  }
+  const payload = Uint8Array.from(Buffer.from(id, 'hex'));
+  const r = embedAudioMark(pcm.channels, pcm.sampleRate, { seed, payload, strength });
+  return { pcm: { sampleRate: pcm.sampleRate, channels: r.channels }, snrDb: r.snrDb };
+}
+
+/**
+ * Look for the mark in planar float PCM (pure: no IO). Never throws for content: the result says
+ * `found: false` with a `reason` (too short, silent, no pattern, failed check).
+ *
+ * @example
+ * ```ts
+ * const r = detectAudioWatermarkPcm({ sampleRate: 44100, channels: [mono] });
+ * if (r.found) console.log(r.payload);
+ * ```
+ */
+export function detectAudioWatermarkPcm(
+  pcm: AudioPcm,
+  options: DetectAudioWatermarkOptions = {},
+): AudioWatermarkDetection {
+  checkOptions(options);
+  checkPcm(pcm);
+  const seed = deriveWatermarkSeed(options.key);
+  return detectWorking(toWorkingMono(pcm.channels, pcm.sampleRate), seed);
+}
+
+function detectWorking(mono16: Float32Array, seed: Uint8Array): AudioWatermarkDetection {
+  const seconds = round(mono16.length / AUDIO_WORK_RATE, 3);
+  if (mono16.length < AUDIO_MIN_DETECT_SAMPLES) {
+    return {
+      found: false,
+      confidence: 0,
+      seconds,
+      reason: `audio is ${seconds.toFixed(2)} s long, under the ${(AUDIO_MIN_DETECT_SAMPLES / AUDIO_WORK_RATE).toFixed(2)} s minimum for detection`,
+    };
+  }
+  const r = detectAudioMark(mono16, { seed });
+  const common = {
+    confidence: round(r.confidence, 4),
+    bitErrors: r.bitErrors,
+    syncZ: round(r.syncZ, 2),
+    seconds,
+    offsetSeconds: round(r.offset / AUDIO_WORK_RATE, 4),
+  };
+  if (r.found && r.payload) return { found: true, payload: Buffer.from(r.payload).toString('hex'), ...common };
+  return { found: false, ...common, reason: r.reason ?? 'not found' };
+}
+
+const AUDIO_CONTAINERS: ReadonlySet<MediaFormat> = new Set(['wav', 'mp3', 'm4a', 'mp4', 'mov']);
+
+/**
+ * Embed `payload` as an inaudible watermark in an audio file (WAV, MP3, M4A) or in the first
+ * audio track of a video (MP4, MOV), and return the re-encoded file: WAV keeps its sample format,
+ * MP3 and AAC are re-encoded at the source's bitrate (at least 128 kb/s), the video stream and
+ * other tracks are copied untouched, metadata is carried over.
+ *
+ * @throws UnsupportedFormatError for other formats or no audio track; MediaTooSmallError under
+ *   2.048 s; MediaTooLargeError over `maxSeconds`; CorruptMediaError for undecodable input;
+ *   FfmpegError when ffmpeg is missing.
+ * @example
+ * ```ts
+ * const marked = await embedAudioWatermark('voice.wav', { payload: '0123456789abcdef' });
+ * await writeFile('voice.marked.wav', marked);
+ * ```
+ */
+export async function embedAudioWatermark(
+  input: MediaInput,
+  options: EmbedAudioWatermarkOptions,
+): Promise<Uint8Array> {
+  checkOptions(options);
+  const id = parseSoftBindingId(options.payload, 'payload');
+  const strength = checkStrength(options.strength);
+  const maxSeconds = checkSeconds(options.maxSeconds, 'maxSeconds', DEFAULT_MAX_EMBED_SECONDS);
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
+    throw new TypeError('Expected a function for onProgress');
+  }
+  deriveWatermarkSeed(options.key); // validates the key before any work
+  const bytes = await readMediaInput(input);
+  const format = sniffFormat(bytes).format;
+  if (!AUDIO_CONTAINERS.has(format)) {
+    throw new UnsupportedFormatError(`Audio watermarking supports WAV, MP3, M4A, MP4 and MOV, not ${format}`, {
+      details: { format },
+    });
+  }
+  return withMediaFile(bytes, async (path) => {
+    const probe = await probeMedia(path);
+    const stream = probe.audio[0];
+    if (!stream) throw new UnsupportedFormatError('The input has no audio track to watermark');
+    const total = stream.durationSeconds ?? probe.durationSeconds ?? 0;
+    if (total > maxSeconds) {
+      throw new MediaTooLargeError(
+        `Audio is ${total.toFixed(1)} s long, over the ${maxSeconds} s limit (the program is marked in memory)`,
+        { details: { seconds: total, maxSeconds } },
+      );
+    }
+    const progress = (stage: AudioWatermarkProgress['stage'], done: number): void =>
+      options.onProgress?.({ stage, secondsDone: done, secondsTotal: total });
+    const pcm = await decodePlanar(path, stream, maxSeconds, (s) => progress('decode', s));
+    progress('mark', 0);
+    const marked = embedAudioWatermarkPcm(pcm, { payload: id, strength, ...(options.key ? { key: options.key } : {}) });
+    const seconds = pcm.channels[0]!.length / pcm.sampleRate;
+    progress('mark', seconds);
+    const out = await encodeLike(path, format, stream, marked.pcm, (s) => progress('encode', s));
+    progress('encode', seconds);
+    return out;
+  });
+}
+
+/**
+ * Look for the watermark in an audio or video file (first audio track). Never throws for bad or
+ * unmarked content: the result says `found: false` with a `reason`. Throws only for misuse (bad
+ * options), unreadable paths, or a missing ffmpeg.
+ *
+ * @example
+ * ```ts
+ * const r = await detectAudioWatermark('clip.m4a');
+ * if (r.found) console.log(r.payload, r.confidence);
+ * ```
+ */
+export async function detectAudioWatermark(
+  input: MediaInput,
+  options: DetectAudioWatermarkOptions = {},
+): Promise<AudioWatermarkDetection> {
+  checkOptions(options);
+  const seed = deriveWatermarkSeed(options.key);
+  const maxSeconds = checkSeconds(options.maxSeconds, 'maxSeconds', DEFAULT_MAX_DETECT_SECONDS);
+  const bytes = await readMediaInput(input);
+  try {
+    const format = sniffFormat(bytes).format;
+    if (!AUDIO_CONTAINERS.has(format)) {
+      return { found: false, confidence: 0, reason: `ERR_UNSUPPORTED_FORMAT: ${format} has no audio track` };
+    }
+    const mono16 = await withMediaFile(bytes, async (path) => {
+      const parts: Float32Array[] = [];
+      let n = 0;
+      for await (const block of decodeAudioPcm(path, {
+        sampleRate: AUDIO_WORK_RATE,
+        channels: 1,
+        maxSeconds,
+      })) {
+        parts.push(block);
+        n += block.length;
+      }
+      return concat(parts, n);
+    });
+    return detectWorking(mono16, seed);
+  } catch (err) {
+    if (isProvmarkError(err) && err.code !== 'ERR_FFMPEG_MISSING') {
+      return { found: false, confidence: 0, reason: `${err.code}: ${err.message}` };
+    }
+    throw err;
+  }
+}
+
+async function decodePlanar(
+  path: string,
+  stream: AudioStreamInfo,
+  maxSeconds: number,
+  onSeconds: (s: number) => void,
+): Promise<AudioPcm> {
+  const nch = stream.channels;
+  const rate = stream.sampleRate;
+  if (!(nch >= 1) || !(rate > 0)) {
+    throw new CorruptMediaError('The audio track has no usable sample rate or channel count', {
+      details: { sampleRate: rate, channels: nch },
+    });
+  }
+  const parts: Float32Array[] = [];
+  let frames = 0;
+  for await (const block of decodeAudioPcm(path, { streamIndex: stream.index, channels: nch })) {
+    parts.push(block);
+    frames += block.length / nch;
+    if (frames > (maxSeconds + 1) * rate) {
+      throw new MediaTooLargeError(`Audio is longer than the ${maxSeconds} s limit`, { details: { maxSeconds } });
+    }
+    onSeconds(frames / rate);
+  }
+  const channels = Array.from({ length: nch }, () => new Float32Array(frames));
+  let f = 0;
+  for (const block of parts) {
+    const n = block.length / nch;
+    for (let i = 0; i < n; i++, f++) for (let c = 0; c < nch; c++) channels[c]![f] = block[i * nch + c]!;
+  }
+  return { sampleRate: rate, channels };
+}
+
+/** Standard MP3/AAC bitrate at or above the source's (at least 128 kb/s), in kb/s. */
+function bitrateFor(stream: AudioStreamInfo): number {
+  const src = stream.bitRate ? stream.bitRate / 1000 : 128;
+  const steps = [128, 160, 192, 224, 256, 320];
+  return steps.find((s) => s >= src - 4) ?? 320;
+}
+
+/** Encode PCM into the input's container/codec, copying every other stream and the metadata. */
+async function encodeLike(
+  source: string,
+  format: MediaFormat,
+  stream: AudioStreamInfo,
+  pcm: AudioPcm,
+  onSeconds: (s: number) => void,
+): Promise<Uint8Array> {
+  const nch = pcm.channels.length;
+  const ext = format === 'wav' ? 'wav' : format === 'mp3' ? 'mp3' : format === 'mov' ? 'mov' : format === 'm4a' ? 'm4a' : 'mp4';
+  const dir = await withTempDir();
+  const output = join(dir, `marked.${ext}`);
+  const args = ['-f', 'f32le', '-ar', String(pcm.sampleRate), '-ac', String(nch), '-i', 'pipe:0', '-i', source];
+  if (format === 'wav') {
+    // Same sample format as the source (pcm_s16le, pcm_s24le, pcm_f32le…); ffmpeg saturates on
+    // conversion to integers.
+    const codec = stream.codec.startsWith('pcm_') ? stream.codec : 'pcm_s16le';
+    args.push('-map', '0:a:0', '-map_metadata', '1', '-c:a', codec);
+  } else if (format === 'mp3') {
+    args.push('-map', '0:a:0', '-map_metadata', '1', '-c:a', 'libmp3lame', '-b:a', `${bitrateFor(stream)}k`);
+    args.push('-id3v2_version', '3');
+  } else {
+    // M4A/MP4/MOV: the marked track first, then every other stream of the source, copied.
+    args.push('-map', '1:v?', '-map', '0:a:0', '-map', '1:a?', '-map', `-1:${stream.index}`, '-map', '1:s?');
+    args.push('-map_metadata', '1', '-c', 'copy');
+    const codec = stream.codec === 'aac' || format === 'm4a' ? 'aac' : stream.codec === 'mp3' ? 'libmp3lame' : 'aac';
+    args.push(`-c:a:0`, codec, `-b:a:0`, `${bitrateFor(stream)}k`, '-movflags', '+faststart');
+  }
+  args.push('-y', output);
+  try {
+    const sink = await spawnFfmpegSink(args);
+    try {
+      const len = pcm.channels[0]!.length;
+      const chunk = 65536;
+      for (let start = 0; start < len; start += chunk) {
+        const n = Math.min(chunk, len - start);
+        const buf = new Float32Array(n * nch);
+        for (let i = 0; i < n; i++) for (let c = 0; c < nch; c++) buf[i * nch + c] = pcm.channels[c]![start + i]!;
+        await sink.write(new Uint8Array(buf.buffer));
+        onSeconds((start + n) / pcm.sampleRate);
+      }
+      await sink.finish();
+    } catch (err) {
+      sink.abort();
+      throw err;
+    }
+    const out = await readFile(output);
+    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function concat(parts: readonly Float32Array[], n: number): Float32Array {
+  const out = new Float32Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+function round(v: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(v * f) / f;
+}
