@@ -10,6 +10,11 @@
  *   4. detect() labels with abstention on the original files
  *   5. scope measurements on the train split (the basis of DETECT_SCOPE)
  * Also writes training/out/eval-results.json. Never reads anything to tune: thresholds come from calibration.json.
+ *
+ * `npm run eval:detect -- --split=calib` prints tables 1-3 for the calib split instead (written to
+ * training/out/eval-results-calib.*): the validation numbers used to compare model versions without touching the
+ * test split. The calib split fitted Platt scaling and the thresholds, so its rates are in-sample; its AUCs are
+ * not (no model was trained on it).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -211,7 +216,8 @@ async function main(): Promise<void> {
   }
   const split = (JSON.parse(readFileSync(splitPath, 'utf8')) as { files: Record<string, SplitEntry> }).files;
   const entries = Object.entries(split).filter(([p]) => existsSync(join(fixtures, p)));
-  const test = entries.filter(([, e]) => e.split === 'test');
+  const evalSplit: 'calib' | 'test' = process.argv.includes('--split=calib') ? 'calib' : 'test';
+  const test = entries.filter(([, e]) => e.split === evalSplit);
   const t0 = performance.now();
   const model = await loadModel();
   const cal = model.calibration;
@@ -225,7 +231,7 @@ async function main(): Promise<void> {
   report.push(
     `# eval:detect — ${cal.name}@${cal.version} (sha256 ${cal.sha256.slice(0, 12)}…)`,
     '',
-    `Held-out test split: ${test.length} files (${test.filter(([, e]) => e.label === 0).length} real, ${test.filter(([, e]) => e.label === 1).length} synthetic). ` +
+    `${evalSplit === 'test' ? 'Held-out test split' : 'Calib split (validation; Platt and thresholds were fitted here)'}: ${test.length} files (${test.filter(([, e]) => e.label === 0).length} real, ${test.filter(([, e]) => e.label === 1).length} synthetic). ` +
       `Threshold: calibrated score > ${threshold.toFixed(4)} (chosen on the calib split for FPR ≤ ${pct(cal.thresholds.targetFpr)}).`,
   );
 
@@ -268,6 +274,24 @@ async function main(): Promise<void> {
     const a1 = auc(p1, n1);
     results[`robust_${cond}`] = { n: both.length, before: a0, after: a1, drop: a0 - a1 };
     report.push(`| ${cond} | ${both.length} | ${f3(a0)} | ${f3(a1)} | ${f3(a0 - a1)} |`);
+  }
+  if (evalSplit === 'calib') {
+    // Per-file scores, so threshold rules can be compared by split-half resampling (training/threshold_check.py).
+    results.scores = Object.fromEntries(
+      Object.entries(scored).map(([cond, s]) => [
+        cond,
+        s.map((x) => ({ path: x.path, label: x.label, score: x.score })),
+      ]),
+    );
+    const text = report.join('\n');
+    console.log(text);
+    mkdirSync(join(repoRoot, 'training', 'out'), { recursive: true });
+    writeFileSync(
+      join(repoRoot, 'training', 'out', 'eval-results-calib.json'),
+      JSON.stringify(results, null, 1),
+    );
+    writeFileSync(join(repoRoot, 'training', 'out', 'eval-results-calib.md'), `${text}\n`);
+    return;
   }
 
   // Calib split through the shipped pipeline: its AUC must equal the one train.py logs (PyTorch + PIL), which
