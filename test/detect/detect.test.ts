@@ -24,6 +24,32 @@ describe('bundled model', () => {
   });
 });
 
+describe('shipped calibration', () => {
+  it('orders the thresholds and records a synthetic threshold whose FPR bound meets the target', async () => {
+    const { calibration } = await loadModel();
+    const t = calibration.thresholds as typeof calibration.thresholds & {
+      pooledReals?: number;
+      pooledRealsAbove?: number;
+    };
+    expect(t.camera).toBeLessThanOrEqual(t.synthetic);
+    expect(t.synthetic).toBeGreaterThan(0.5);
+    expect(t.synthetic).toBeLessThan(1);
+    // The rule in calibration.json: one-sided 95% Clopper-Pearson upper bound of k / n <= targetFpr. For k = 0
+    // the bound is 1 - 0.05^(1/n); for k > 0 check P(X <= k | p = targetFpr) <= 0.05 (the bound is below target).
+    const n = t.pooledReals;
+    const k = t.pooledRealsAbove;
+    expect(n).toBeGreaterThan(0);
+    expect(k).toBeGreaterThanOrEqual(0);
+    let cdf = 0;
+    let term = (1 - t.targetFpr) ** n!; // P(X = 0)
+    for (let i = 0; i <= k!; i++) {
+      cdf += term;
+      term *= ((n! - i) / (i + 1)) * (t.targetFpr / (1 - t.targetFpr));
+    }
+    expect(cdf).toBeLessThanOrEqual(0.05);
+  });
+});
+
 describe('detect() verdicts', () => {
   it('scores a photo-like image deterministically, with a calibrated probability and a valid label', async () => {
     const png = await photoLikePng(400, 300, 3);
