@@ -125,7 +125,9 @@ function checkPcm(pcm: AudioPcm): void {
   if (typeof pcm !== 'object' || pcm === null) throw new TypeError('Expected an AudioPcm object for pcm');
   const { sampleRate, channels } = pcm;
   if (typeof sampleRate !== 'number' || !Number.isFinite(sampleRate) || sampleRate <= 0) {
-    throw new RangeError(`Expected a positive sample rate for pcm.sampleRate but received ${String(sampleRate)}`);
+    throw new RangeError(
+      `Expected a positive sample rate for pcm.sampleRate but received ${String(sampleRate)}`,
+    );
   }
   if (!Array.isArray(channels) || channels.length === 0) {
     throw new TypeError('Expected a non-empty array of Float32Array for pcm.channels');
@@ -215,7 +217,8 @@ function detectWorking(mono16: Float32Array, seed: Uint8Array): AudioWatermarkDe
     seconds,
     offsetSeconds: round(r.offset / AUDIO_WORK_RATE, 4),
   };
-  if (r.found && r.payload) return { found: true, payload: Buffer.from(r.payload).toString('hex'), ...common };
+  if (r.found && r.payload)
+    return { found: true, payload: Buffer.from(r.payload).toString('hex'), ...common };
   return { found: false, ...common, reason: r.reason ?? 'not found' };
 }
 
@@ -251,9 +254,12 @@ export async function embedAudioWatermark(
   const bytes = await readMediaInput(input);
   const format = sniffFormat(bytes).format;
   if (!AUDIO_CONTAINERS.has(format)) {
-    throw new UnsupportedFormatError(`Audio watermarking supports WAV, MP3, M4A, MP4 and MOV, not ${format}`, {
-      details: { format },
-    });
+    throw new UnsupportedFormatError(
+      `Audio watermarking supports WAV, MP3, M4A, MP4 and MOV, not ${format}`,
+      {
+        details: { format },
+      },
+    );
   }
   return withMediaFile(bytes, async (path) => {
     const probe = await probeMedia(path);
@@ -270,7 +276,11 @@ export async function embedAudioWatermark(
       options.onProgress?.({ stage, secondsDone: done, secondsTotal: total });
     const pcm = await decodePlanar(path, stream, maxSeconds, (s) => progress('decode', s));
     progress('mark', 0);
-    const marked = embedAudioWatermarkPcm(pcm, { payload: id, strength, ...(options.key ? { key: options.key } : {}) });
+    const marked = embedAudioWatermarkPcm(pcm, {
+      payload: id,
+      strength,
+      ...(options.key ? { key: options.key } : {}),
+    });
     const seconds = pcm.channels[0]!.length / pcm.sampleRate;
     progress('mark', seconds);
     const out = await encodeLike(path, format, stream, marked.pcm, (s) => progress('encode', s));
@@ -344,7 +354,9 @@ async function decodePlanar(
     parts.push(block);
     frames += block.length / nch;
     if (frames > (maxSeconds + 1) * rate) {
-      throw new MediaTooLargeError(`Audio is longer than the ${maxSeconds} s limit`, { details: { maxSeconds } });
+      throw new MediaTooLargeError(`Audio is longer than the ${maxSeconds} s limit`, {
+        details: { maxSeconds },
+      });
     }
     onSeconds(frames / rate);
   }
@@ -373,10 +385,30 @@ async function encodeLike(
   onSeconds: (s: number) => void,
 ): Promise<Uint8Array> {
   const nch = pcm.channels.length;
-  const ext = format === 'wav' ? 'wav' : format === 'mp3' ? 'mp3' : format === 'mov' ? 'mov' : format === 'm4a' ? 'm4a' : 'mp4';
+  const ext =
+    format === 'wav'
+      ? 'wav'
+      : format === 'mp3'
+        ? 'mp3'
+        : format === 'mov'
+          ? 'mov'
+          : format === 'm4a'
+            ? 'm4a'
+            : 'mp4';
   const dir = await withTempDir();
   const output = join(dir, `marked.${ext}`);
-  const args = ['-f', 'f32le', '-ar', String(pcm.sampleRate), '-ac', String(nch), '-i', 'pipe:0', '-i', source];
+  const args = [
+    '-f',
+    'f32le',
+    '-ar',
+    String(pcm.sampleRate),
+    '-ac',
+    String(nch),
+    '-i',
+    'pipe:0',
+    '-i',
+    source,
+  ];
   if (format === 'wav') {
     // Same sample format as the source (pcm_s16le, pcm_s24le, pcm_f32le…); ffmpeg saturates on
     // conversion to integers.
@@ -389,7 +421,8 @@ async function encodeLike(
     // M4A/MP4/MOV: the marked track first, then every other stream of the source, copied.
     args.push('-map', '1:v?', '-map', '0:a:0', '-map', '1:a?', '-map', `-1:${stream.index}`, '-map', '1:s?');
     args.push('-map_metadata', '1', '-c', 'copy');
-    const codec = stream.codec === 'aac' || format === 'm4a' ? 'aac' : stream.codec === 'mp3' ? 'libmp3lame' : 'aac';
+    const codec =
+      stream.codec === 'aac' || format === 'm4a' ? 'aac' : stream.codec === 'mp3' ? 'libmp3lame' : 'aac';
     args.push(`-c:a:0`, codec, `-b:a:0`, `${bitrateFor(stream)}k`, '-movflags', '+faststart');
   }
   args.push('-y', output);
@@ -401,7 +434,8 @@ async function encodeLike(
       for (let start = 0; start < len; start += chunk) {
         const n = Math.min(chunk, len - start);
         const buf = new Float32Array(n * nch);
-        for (let i = 0; i < n; i++) for (let c = 0; c < nch; c++) buf[i * nch + c] = pcm.channels[c]![start + i]!;
+        for (let i = 0; i < n; i++)
+          for (let c = 0; c < nch; c++) buf[i * nch + c] = pcm.channels[c]![start + i]!;
         await sink.write(new Uint8Array(buf.buffer));
         onSeconds((start + n) / pcm.sampleRate);
       }

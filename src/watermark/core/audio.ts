@@ -102,6 +102,8 @@ interface Layout {
   readonly chip: Int8Array;
   /** Keyed dither of each coded bit's quantiser, in [0, DELTA). */
   readonly dither: Float64Array;
+  /** The data cells as flat lists (coded bit, column, band, chip), for the detector's scans. */
+  readonly data: { bit: Int16Array; col: Int16Array; band: Int16Array; chip: Int8Array };
   readonly groups: number;
 }
 
@@ -130,7 +132,28 @@ function layoutFor(seed: Uint8Array): Layout {
   const dRng = new Rng(seed, 'audio-dither');
   const dither = new Float64Array(CODED_BITS);
   for (let i = 0; i < CODED_BITS; i++) dither[i] = (dRng.nextU32() / 4294967296) * DELTA;
-  const layout = { bit, group, chip, dither, groups: CODED_BITS + Math.ceil(PILOT_CELLS / PILOT_GROUP) };
+  const data = {
+    bit: new Int16Array(DATA_CELLS),
+    col: new Int16Array(DATA_CELLS),
+    band: new Int16Array(DATA_CELLS),
+    chip: new Int8Array(DATA_CELLS),
+  };
+  for (let cell = 0, i = 0; cell < CELLS; cell++) {
+    if (bit[cell]! < 0) continue;
+    data.bit[i] = bit[cell]!;
+    data.col[i] = cell % COLS;
+    data.band[i] = Math.floor(cell / COLS);
+    data.chip[i] = chip[cell]!;
+    i++;
+  }
+  const layout = {
+    bit,
+    group,
+    chip,
+    dither,
+    data,
+    groups: CODED_BITS + Math.ceil(PILOT_CELLS / PILOT_GROUP),
+  };
   layouts.set(id, layout);
   return layout;
 }
@@ -447,10 +470,8 @@ export function embedAudioMark(
   for (let j = 0; j < cols; j++) {
     const col = j % COLS;
     for (let b = 0; b < BANDS; b++) {
-      const cell = b * COLS + col;
-      const bit = layout.bit[cell]!;
-      sign[j * BANDS + b] = layout.chip[cell]!;
-      void bit;
+      // Data cells carry only their chip: the bit is in the quantised statistic (informedMark).
+      sign[j * BANDS + b] = layout.chip[b * COLS + col]!;
     }
   }
   const work0 = nch === 1 ? work[0]! : mixWork(work);
@@ -649,7 +670,6 @@ function informedMark(
       const ratio = model > 0 ? Math.min(1, Math.max(0.3, real / model)) : 1;
       for (let g = 0; g < unit.length; g++) unit[g]! *= ratio;
     }
-    if (process.env.AWDBG) { let ok = 0, n = 0; for (let g = 0; g < st.length; g++) { if (g % G >= CODED_BITS) continue; n++; if (Math.abs(st[g]! - target[g]!) < DELTA / 8) ok++; } console.log('real pass', pass, 'on-lattice', ok, '/', n); }
     update(st, unit, DAMPING);
   }
   for (let i = 0; i < m.length; i++) m[i] = sign[i]! * amp[i]! * gb[groupOf[i]!]!;
@@ -804,26 +824,27 @@ function latticeScan(
   const complete = new Uint8Array(CODED_BITS);
   let sum = 0;
   let n = 0;
+  const { bit: dBit, col: dCol, band: dBand, chip: dChip } = layout.data;
+  const nd = dBit.length;
   // Block k covers excerpt columns shift + k·COLS .. + COLS - 1 (k starts at -1: a leading part).
   for (let k = -1; shift + k * COLS < cols; k++) {
     s.fill(0);
     complete.fill(1);
     const base = shift + k * COLS;
-    for (let cell = 0; cell < CELLS; cell++) {
-      const bit = layout.bit[cell]!;
-      if (bit < 0) continue;
-      const j = base + (cell % COLS);
+    for (let i = 0; i < nd; i++) {
+      const j = base + dCol[i]!;
       if (j < 0 || j >= cols) {
-        complete[bit] = 0;
+        complete[dBit[i]!] = 0;
         continue;
       }
-      s[bit]! += layout.chip[cell]! * g[j * BANDS + Math.floor(cell / COLS)]!;
+      s[dBit[i]!]! += dChip[i]! * g[j * BANDS + dBand[i]!]!;
     }
     for (let bit = 0; bit < CODED_BITS; bit++) {
       if (!complete[bit]) continue;
       const phase = (2 * Math.PI * (s[bit]! - layout.dither[bit]!)) / DELTA;
-      soft[bit]! -= Math.cos(phase);
-      sum += Math.cos(2 * phase);
+      const c = Math.cos(phase);
+      soft[bit]! -= c;
+      sum += 2 * c * c - 1; // cos 2φ
       n++;
     }
   }
@@ -834,7 +855,6 @@ function latticeScan(
 function pilotScore(f: Float64Array, cols: number, shift: number, layout: Layout): number {
   let score = 0;
   let s2 = 0;
-  let n = 0;
   for (let j = 0; j < cols; j++) {
     const c = (((j - shift) % COLS) + COLS) % COLS;
     for (let b = 0; b < BANDS; b++) {
@@ -843,11 +863,9 @@ function pilotScore(f: Float64Array, cols: number, shift: number, layout: Layout
       const v = f[j * BANDS + b]!;
       score += layout.chip[cell]! * v;
       s2 += v * v;
-      n++;
     }
   }
   return s2 > 0 ? score / Math.sqrt(s2) : 0;
-  void n;
 }
 
 function failReason(z: number, crcOk: boolean, bitErrors: number): string {
