@@ -4,12 +4,12 @@
  * watermark can lead back to it after a platform strips the metadata.
  */
 import { createHash } from 'node:crypto';
-import { RepositoryError, UnsupportedFormatError, isProvmarkError } from '../errors.js';
+import { RepositoryError, isProvmarkError } from '../errors.js';
 import { readMediaInput } from '../media/io.js';
 import { sniffFormat } from '../media/sniff.js';
 import type { ManifestRepository } from '../repository/types.js';
 import type { MediaFormat, MediaInput } from '../types.js';
-import { embedImageWatermark } from '../watermark/image.js';
+import { embedMediaWatermark, type MediaWatermarkOptions } from '../watermark/media.js';
 import {
   SOFT_BINDING_ALG,
   SOFT_BINDING_LABEL,
@@ -44,6 +44,8 @@ export interface ProtectOptions {
   readonly softBindingId?: SoftBindingId;
   readonly trust?: TrustOptions;
   readonly maxPixels?: number;
+  /** Progress of long video/audio watermarking (frames or seconds done). */
+  readonly onProgress?: MediaWatermarkOptions['onProgress'];
 }
 
 export interface ProtectResult {
@@ -59,7 +61,7 @@ export interface ProtectResult {
 }
 
 /**
- * Watermark, sign and register an image.
+ * Watermark, sign and register an image, a video (luma + its audio track) or an audio file.
  *
  * @example
  * ```ts
@@ -77,23 +79,21 @@ export async function protect(input: MediaInput, options: ProtectOptions): Promi
   if (!signer || typeof signer.sign !== 'function') throw new TypeError('Expected a Signer for signer');
   const original = await readMediaInput(input);
   const format = sniffFormat(original);
-  if (format.kind !== 'image' || !format.decodableImage) {
-    throw new UnsupportedFormatError(`protect() watermarks images; ${format.mime} is not supported yet`, {
-      hint: 'Use sign() for this file (no watermark), or convert the image to JPEG, PNG, WebP or AVIF.',
-    });
-  }
-
+  if (format.kind === 'manifest')
+    throw new RangeError('Expected a media file to protect but received a C2PA manifest store');
   const identity = deriveIdentity(original, options);
   const softBindingId =
     options.softBindingId !== undefined
       ? parseSoftBindingId(options.softBindingId, 'softBindingId')
       : identity.softBindingId;
-  const marked = await embedImageWatermark(original, {
+  // Watermark first, then sign the final container: a remux would drop the manifest, never the mark.
+  const marked = await embedMediaWatermark(original, format, {
     payload: softBindingId,
     ...(options.watermark?.strength !== undefined ? { strength: options.watermark.strength } : {}),
     ...(options.watermark?.key !== undefined ? { key: options.watermark.key } : {}),
     ...(options.watermark?.quality !== undefined ? { quality: options.watermark.quality } : {}),
     ...(options.maxPixels !== undefined ? { maxPixels: options.maxPixels } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
 
   const manifest = options.manifest ?? {};

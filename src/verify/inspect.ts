@@ -9,10 +9,10 @@ import { readManifestStore } from '../c2pa/read.js';
 import type { DetectOptions, DetectReport } from '../detect/types.js';
 import { isProvmarkError } from '../errors.js';
 import { readMediaInput } from '../media/io.js';
-import { FORMATS, sniffFormat } from '../media/sniff.js';
+import { FORMATS, sniffFormat, type FormatInfo } from '../media/sniff.js';
 import type { ManifestRepository } from '../repository/types.js';
 import type { MediaFormat, MediaInput } from '../types.js';
-import type { ImageWatermarkDetection } from '../watermark/image.js';
+import type { MediaWatermarkReading } from '../watermark/media.js';
 import { SOFT_BINDING_ALG, softBindingValue, type SoftBindingId } from '../watermark/softbinding.js';
 import { statusesOf, summariseManifest } from './summary.js';
 import { resolveTrust, type TrustOptions } from './trust.js';
@@ -60,7 +60,7 @@ export interface ProvenanceReport {
   readonly summary: string;
   /** Verification of the embedded manifest (always present). */
   readonly verification: VerifyReport;
-  readonly watermark?: Pick<ImageWatermarkDetection, 'found' | 'payload' | 'confidence' | 'reason'>;
+  readonly watermark?: MediaWatermarkReading;
   readonly recovered?: RecoveredManifest;
   readonly detection?: DetectReport;
   /** Set when the file could not be examined at all (corrupt, unsupported). */
@@ -103,17 +103,17 @@ export async function inspect(input: MediaInput, options: InspectOptions = {}): 
       error: verification.error,
     };
   }
-  const isImage = format !== undefined && FORMATS[format].kind === 'image' && FORMATS[format].decodableImage;
+  const markable = format !== undefined && hasWatermarkReader(FORMATS[format]);
 
   if (
     verification.state === 'invalid' ||
     verification.state === 'valid' ||
     verification.state === 'trusted'
   ) {
-    return embeddedReport(bytes, verification, isImage, options);
+    return embeddedReport(bytes, verification, markable, options);
   }
 
-  const watermark = isImage ? await readWatermark(bytes, options) : undefined;
+  const watermark = markable ? await readWatermark(bytes, options) : undefined;
   if (watermark?.found && watermark.payload) {
     const recovered = await recover(watermark.payload, options);
     if (recovered) {
@@ -146,13 +146,13 @@ export async function inspect(input: MediaInput, options: InspectOptions = {}): 
 async function embeddedReport(
   bytes: Uint8Array,
   verification: ManifestReport,
-  isImage: boolean,
+  markable: boolean,
   options: InspectOptions,
 ): Promise<ProvenanceReport> {
   const m = verification.activeManifest;
   const declared = m?.softBindings.find((b) => b.alg === SOFT_BINDING_ALG)?.softBindingId;
   // Only a manifest that declares our soft binding is worth a pixel read: it is what a conflict is measured against.
-  const watermark = declared && isImage ? await readWatermark(bytes, options) : undefined;
+  const watermark = declared && markable ? await readWatermark(bytes, options) : undefined;
   const conflict = declared !== undefined && watermark?.found === true && watermark.payload !== declared;
   const verdict: ProvenanceVerdict = conflict
     ? 'conflict'
@@ -200,21 +200,23 @@ async function embeddedReport(
   };
 }
 
+function hasWatermarkReader(format: FormatInfo): boolean {
+  return (
+    (format.kind === 'image' && format.decodableImage && format.format !== 'svg') ||
+    format.kind === 'video' ||
+    format.kind === 'audio'
+  );
+}
+
 async function readWatermark(
   bytes: Uint8Array,
   options: InspectOptions,
 ): Promise<ProvenanceReport['watermark']> {
-  const { detectImageWatermark } = await import('../watermark/image.js');
-  const d = await detectImageWatermark(bytes, {
+  const { detectMediaWatermark } = await import('../watermark/media.js');
+  return detectMediaWatermark(bytes, sniffFormat(bytes), {
     ...(options.watermarkKey !== undefined ? { key: options.watermarkKey } : {}),
     ...(options.maxPixels !== undefined ? { maxPixels: options.maxPixels } : {}),
   });
-  return {
-    found: d.found,
-    ...(d.payload ? { payload: d.payload } : {}),
-    confidence: d.confidence,
-    ...(d.reason ? { reason: d.reason } : {}),
-  };
 }
 
 /** Look the id up locally, then remotely; verify the newest store that resolves. */
