@@ -258,7 +258,10 @@ export async function embedVideoWatermark(
     const { cellsX, cellsY } = gridFor(width, height);
     const layout = makeLayout(seed, cellsX, cellsY);
     const coded = encodePayload(Uint8Array.from(Buffer.from(id, 'hex')), seed);
-    const pattern = renderPattern(layout, cellSigns(layout, coded), width, height, PEAK_AMPLITUDE * strength);
+    const field = renderPattern(layout, cellSigns(layout, coded), width, height, PEAK_AMPLITUDE * strength);
+    // Adding a real offset to an integer sample and rounding equals adding the rounded offset
+    // (up to ties), so the field is rounded once and the per-frame loop is integer-only.
+    const pattern = Int8Array.from(field, (v) => Math.round(v));
     const negPattern = pattern.map((v) => -v);
     const group = options.groupFrames ?? Math.max(8, Math.round(video.fps || 30));
     const signOf = groupSigns(seed);
