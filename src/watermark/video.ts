@@ -324,22 +324,13 @@ async function outputExtension(path: string, formatName: string): Promise<'mov' 
 }
 
 /**
- * Per-frame analysis: high-pass the working-size luma, correlate each cell with its bump, and
- * return normalised cell responses (unit variance over the frame).
+ * High-pass of a working-size luma frame: the frame minus its 9×9 box mean (separable running
+ * sums), clipped. A cell's bump is 4 px wide, so the mean removes the picture's low frequencies and
+ * keeps most of the bump's energy; clipping (the mark is a few levels, a hard edge tens) keeps one
+ * edge from dominating its cell. The filter is symmetric, so one pass serves every orientation.
  */
-function cellResponses(
-  frame: Uint8Array,
-  w: number,
-  h: number,
-  cellsX: number,
-  cellsY: number,
-  out: Float64Array,
-  energy: Float64Array,
-): void {
-  // High-pass: subtract a 9×9 box mean (separable, running sums). A cell's bump is 4 px wide, so
-  // the mean removes the picture's low frequencies and keeps most of the bump's energy.
+function highPass(frame: Uint8Array, w: number, h: number, tmp: Float32Array, out: Float32Array): void {
   const r = CELL_PX;
-  const tmp = new Float32Array(w * h);
   for (let y = 0; y < h; y++) {
     const o = y * w;
     let s = 0;
@@ -360,7 +351,6 @@ function cellResponses(
       tmp[o + x] = s / cnt;
     }
   }
-  const mean = new Float32Array(w * h);
   for (let x = 0; x < w; x++) {
     let s = 0;
     let cnt = 0;
@@ -377,37 +367,137 @@ function cellResponses(
         s -= tmp[(y - r - 1) * w + x]!;
         cnt--;
       }
-      mean[y * w + x] = s / cnt;
-    }
-  }
-  const ax = axisProfile(w, cellsX);
-  const ay = axisProfile(h, cellsY);
-  out.fill(0);
-  energy.fill(0);
-  for (let y = 0; y < h; y++) {
-    const row = ay.cell[y]! * cellsX;
-    const wy = ay.weight[y]!;
-    const o = y * w;
-    for (let x = 0; x < w; x++) {
-      let d = frame[o + x]! - mean[o + x]!;
-      // Clip strong edges: the mark is a few levels, a hard edge is tens; clipping keeps one edge
-      // from dominating its cell.
+      const i = y * w + x;
+      let d = frame[i]! - s / cnt;
       if (d > 12) d = 12;
       else if (d < -12) d = -12;
-      const c = row + ax.cell[x]!;
-      out[c]! += d * wy * ax.weight[x]!;
-      energy[c]! += d * d;
+      out[i] = d;
     }
   }
+}
+
+/**
+ * One candidate orientation of the embedded grid in the decoded frame: the 8 symmetries of the
+ * rectangle (an autorotating re-encoder bakes a phone clip's display rotation into the pixels; a
+ * selfie pipeline may mirror it). Per decoded pixel: the cell it falls in and its bump weight.
+ */
+interface Orientation {
+  readonly layout: Layout;
+  readonly cellOf: Int32Array;
+  readonly weight: Float32Array;
+  readonly bitCells: Float64Array;
+  readonly resp: Float64Array;
+  readonly energy: Float64Array;
+  readonly pilots: number[];
+  readonly softs: Float64Array[];
+  /** Bump pixels per cell (for the energy floor). */
+  readonly cellPixels: number;
+}
+
+function makeOrientation(seed: Uint8Array, w: number, h: number, o: number): Orientation {
+  // Map decoded (x, y) to embedding-frame (u, v): optional mirror, then o & 3 quarter turns.
+  const quarter = o & 3;
+  const W = quarter % 2 === 0 ? w : h;
+  const H = quarter % 2 === 0 ? h : w;
+  const { cellsX, cellsY } = gridFor(W, H);
+  const layout = makeLayout(seed, cellsX, cellsY);
+  const ax = axisProfile(W, cellsX);
+  const ay = axisProfile(H, cellsY);
+  const cellOf = new Int32Array(w * h);
+  const weight = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let cx = o & 4 ? w - 1 - x : x;
+      let cy = y;
+      let cw = w;
+      let ch = h;
+      for (let q = 0; q < quarter; q++) {
+        const nx = ch - 1 - cy;
+        cy = cx;
+        cx = nx;
+        const t = cw;
+        cw = ch;
+        ch = t;
+      }
+      cellOf[y * w + x] = ay.cell[cy]! * cellsX + ax.cell[cx]!;
+      weight[y * w + x] = ay.weight[cy]! * ax.weight[cx]!;
+    }
+  }
+  const nCells = cellsX * cellsY;
+  const bitCells = new Float64Array(CODED_BITS);
+  for (let i = 0; i < nCells; i++) if (layout.bitOf[i]! >= 0) bitCells[layout.bitOf[i]!]! += 1;
+  return {
+    layout,
+    cellOf,
+    weight,
+    bitCells,
+    resp: new Float64Array(nCells),
+    energy: new Float64Array(nCells),
+    pilots: [],
+    softs: [],
+    cellPixels: (W / cellsX) * (H / cellsY),
+  };
+}
+
+/** Add one high-passed frame's evidence to an orientation: pilot z and per-bit soft values. */
+function analyseFrame(d: Float32Array, or: Orientation): void {
+  const { resp, energy, cellOf, weight, layout } = or;
+  resp.fill(0);
+  energy.fill(0);
+  for (let i = 0; i < d.length; i++) {
+    const c = cellOf[i]!;
+    const v = d[i]!;
+    resp[c]! += v * weight[i]!;
+    energy[c]! += v * v;
+  }
   // Divide by the cell's own high-pass energy (plus a floor for flat cells): busy cells, where the
-  // picture drowns the mark, count less (an approximate likelihood weighting).
-  const px = (w / cellsX) * (h / cellsY);
-  const floor = px * ENERGY_FLOOR;
-  for (let i = 0; i < out.length; i++) out[i]! /= Math.sqrt(energy[i]! + floor);
+  // picture drowns the mark, count less (an approximate likelihood weighting). Then unit variance.
+  const floor = or.cellPixels * ENERGY_FLOOR;
   let ss = 0;
-  for (let i = 0; i < out.length; i++) ss += out[i]! * out[i]!;
-  const sd = Math.sqrt(ss / out.length) || 1;
-  for (let i = 0; i < out.length; i++) out[i]! /= sd;
+  for (let i = 0; i < resp.length; i++) {
+    const v = resp[i]! / Math.sqrt(energy[i]! + floor);
+    resp[i] = v;
+    ss += v * v;
+  }
+  const sd = Math.sqrt(ss / resp.length) || 1;
+  let pilot = 0;
+  const soft = new Float64Array(CODED_BITS);
+  for (let i = 0; i < resp.length; i++) {
+    const b = layout.bitOf[i]!;
+    const v = (resp[i]! / sd) * layout.chip[i]!;
+    if (b < 0) pilot += v;
+    else soft[b]! += v;
+  }
+  or.pilots.push(pilot / Math.sqrt(layout.pilotCells));
+  // Unit variance per coded bit under the null.
+  for (let b = 0; b < CODED_BITS; b++) soft[b]! /= Math.sqrt(or.bitCells[b]!);
+  or.softs.push(soft);
+}
+
+interface OrientationResult {
+  readonly pilotZ: number;
+  readonly decoded: ReturnType<typeof decodePayload>;
+  readonly found: boolean;
+}
+
+/** Combine an orientation's frames (sign-blind, weighted by the smoothed pilot) and decode. */
+function decodeOrientation(or: Orientation, seed: Uint8Array): OrientationResult {
+  const n = or.pilots.length;
+  let ss = 0;
+  for (const p of or.pilots) ss += p * p;
+  const pilotZ = Math.sqrt(ss / n);
+  // Weight each frame by its pilot correlation averaged over neighbours (the group sign is shared
+  // by neighbouring frames; a transition frame gets a small weight).
+  const combined = new Float64Array(CODED_BITS);
+  for (let f = 0; f < n; f++) {
+    let c = 0;
+    for (let k = Math.max(0, f - SIGN_SMOOTH); k <= Math.min(n - 1, f + SIGN_SMOOTH); k++) c += or.pilots[k]!;
+    const soft = or.softs[f]!;
+    for (let b = 0; b < CODED_BITS; b++) combined[b]! += c * soft[b]!;
+  }
+  const decoded = decodePayload(combined, seed);
+  const found = pilotZ >= VIDEO_PILOT_MIN && decoded.crcOk && decoded.bitErrors <= MAX_BIT_ERRORS;
+  return { pilotZ, decoded, found };
 }
 
 /**
@@ -463,66 +553,45 @@ async function detectFile(
       reason: `video is ${video.width}×${video.height}, under the ${MIN_VIDEO_DETECT_SIDE} px minimum for detection`,
     };
   }
-  const { cellsX, cellsY } = gridFor(video.width, video.height);
-  const layout = makeLayout(seed, cellsX, cellsY);
-  const w = cellsX * CELL_PX;
-  const h = cellsY * CELL_PX;
-  const nCells = cellsX * cellsY;
-  const resp = new Float64Array(nCells);
-  const energy = new Float64Array(nCells);
-  const pilots: number[] = [];
-  const softs: Float64Array[] = [];
-  const pilotNorm = Math.sqrt(layout.pilotCells);
-  const bitCells = new Float64Array(CODED_BITS);
-  for (let i = 0; i < nCells; i++) if (layout.bitOf[i]! >= 0) bitCells[layout.bitOf[i]!]! += 1;
+  // Frames are analysed at the grid's working size for the decoded aspect (4 px per cell).
+  const grid = gridFor(video.width, video.height);
+  const w = grid.cellsX * CELL_PX;
+  const h = grid.cellsY * CELL_PX;
+  const orientations = Array.from({ length: 8 }, (_, o) => makeOrientation(seed, w, h, o));
+  const tmp = new Float32Array(w * h);
+  const d = new Float32Array(w * h);
   const frames = decodeVideoFrames(path, video, {
     pixelFormat: 'gray',
     size: { width: w, height: h },
     maxSeconds,
     ...(startSeconds > 0 ? { startSeconds } : {}),
   });
+  let n = 0;
   for await (const frame of frames) {
-    cellResponses(frame, w, h, cellsX, cellsY, resp, energy);
-    let pilot = 0;
-    const soft = new Float64Array(CODED_BITS);
-    for (let i = 0; i < nCells; i++) {
-      const b = layout.bitOf[i]!;
-      const v = resp[i]! * layout.chip[i]!;
-      if (b < 0) pilot += v;
-      else soft[b]! += v;
-    }
-    pilots.push(pilot / pilotNorm);
-    // Unit variance per coded bit under the null.
-    for (let b = 0; b < CODED_BITS; b++) soft[b]! /= Math.sqrt(bitCells[b]!);
-    softs.push(soft);
+    highPass(frame, w, h, tmp, d);
+    for (const or of orientations) analyseFrame(d, or);
+    n++;
   }
-  const n = pilots.length;
   if (n === 0) return { found: false, confidence: 0, reason: 'no video frame could be decoded', frames: 0 };
-  let ss = 0;
-  for (const p of pilots) ss += p * p;
-  const pilotZ = Math.sqrt(ss / n);
-  // Weight each frame by its pilot correlation averaged over neighbours (the group sign is shared
-  // by neighbouring frames; a transition frame gets a small weight).
-  const combined = new Float64Array(CODED_BITS);
-  for (let f = 0; f < n; f++) {
-    let c = 0;
-    for (let k = Math.max(0, f - SIGN_SMOOTH); k <= Math.min(n - 1, f + SIGN_SMOOTH); k++) c += pilots[k]!;
-    const soft = softs[f]!;
-    for (let b = 0; b < CODED_BITS; b++) combined[b]! += c * soft[b]!;
-  }
-  const dec = decodePayload(combined, seed);
+  // Every orientation is decoded (8 decodes: the false-report bound of one decode times 8); the
+  // reported one is a found one if any, else the one with the strongest pilot.
+  const results = orientations.map((or) => decodeOrientation(or, seed));
+  const best =
+    results.find((r) => r.found) ?? results.reduce((a, b2) => (b2.pilotZ > a.pilotZ ? b2 : a), results[0]!);
+  const { pilotZ, decoded: dec } = best;
   const confidence = Math.min(
     1 / (1 + Math.exp(-(MAX_BIT_ERRORS + 0.5 - dec.bitErrors) / 4)),
     1 / (1 + Math.exp(-(pilotZ - VIDEO_PILOT_MIN) / 0.5)),
   );
   const common = {
-    confidence: Math.round((dec.crcOk ? confidence : Math.min(confidence, 0.49)) * 1e4) / 1e4,
+    confidence: Math.round((best.found ? confidence : Math.min(confidence, 0.49)) * 1e4) / 1e4,
     bitErrors: dec.bitErrors,
     pilotZ: Math.round(pilotZ * 100) / 100,
     frames: n,
   };
-  if (pilotZ < VIDEO_PILOT_MIN)
+  if (pilotZ < VIDEO_PILOT_MIN) {
     return { found: false, ...common, reason: 'no watermark pattern (pilot too weak)' };
+  }
   if (!dec.crcOk) return { found: false, ...common, reason: 'pattern present but the payload check failed' };
   if (dec.bitErrors > MAX_BIT_ERRORS) return { found: false, ...common, reason: 'too many bit errors' };
   return { found: true, payload: Buffer.from(dec.payload).toString('hex'), ...common };

@@ -80,13 +80,21 @@ describe('video watermark', () => {
     expect(psnr).toBeLessThan(60); // the mark is really there
   });
 
-  it('survives H.264 CRF 28, a downscale to 2/3 size and a 2-second cut from the middle', async () => {
+  it('survives H.264 CRF 28, a downscale to 2/3 size, a 2-second cut from the middle and a quarter turn', async () => {
     const enc = ['-c:v', 'libx264', '-preset', 'veryfast'];
     const crf28 = await reencode(p('marked.mp4'), 'crf28.mp4', [...enc, '-crf', '28']);
     const half = await reencode(p('marked.mp4'), 'half.mp4', ['-vf', 'scale=320:180', ...enc, '-crf', '23']);
     const cut = await reencode(p('marked.mp4'), 'cut.mp4', ['-t', '2', ...enc, '-crf', '23'], ['-ss', '1']);
     expect((await probeMedia(cut)).durationSeconds).toBeLessThan(2.1);
-    for (const f of [crf28, half, cut]) {
+    // An autorotating re-encoder bakes a phone clip's rotation into the pixels.
+    const turned = await reencode(p('marked.mp4'), 'turned.mp4', [
+      '-vf',
+      'transpose=1',
+      ...enc,
+      '-crf',
+      '23',
+    ]);
+    for (const f of [crf28, half, cut, turned]) {
       const r = await detectVideoWatermark(f);
       expect({ file: f, found: r.found, payload: r.payload }).toEqual({
         file: f,
