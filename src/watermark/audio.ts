@@ -3,7 +3,7 @@
  * (core/audio.ts) and re-encodes in the input's container and codec (WAV at the same sample
  * format, MP3/M4A at a comparable bitrate, MP4/MOV with the video stream copied).
  */
-import { readFile, rm } from 'node:fs/promises';
+import { open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   CorruptMediaError,
@@ -21,7 +21,6 @@ import {
   withTempDir,
   type AudioStreamInfo,
 } from '../media/ffmpeg.js';
-import { readMediaInput } from '../media/io.js';
 import { sniffFormat } from '../media/sniff.js';
 import type { MediaFormat, MediaInput } from '../types.js';
 import {
@@ -224,6 +223,30 @@ function detectWorking(mono16: Float32Array, seed: Uint8Array): AudioWatermarkDe
 
 const AUDIO_CONTAINERS: ReadonlySet<MediaFormat> = new Set(['wav', 'mp3', 'm4a', 'mp4', 'mov']);
 
+/** The format of `bytes` when it is a container the audio watermark handles; coded error otherwise. */
+function sniffAudioContainer(bytes: Uint8Array): MediaFormat {
+  const format = sniffFormat(bytes).format;
+  if (!AUDIO_CONTAINERS.has(format)) {
+    throw new UnsupportedFormatError(
+      `Audio watermarking supports WAV, MP3, M4A, MP4 and MOV, not ${format}`,
+      { details: { format } },
+    );
+  }
+  return format;
+}
+
+/** The first bytes of a file, enough for format sniffing (a path input is never read whole). */
+async function readHead(path: string): Promise<Uint8Array> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = new Uint8Array(4096);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
 /**
  * Embed `payload` as an inaudible watermark in an audio file (WAV, MP3, M4A) or in the first
  * audio track of a video (MP4, MOV), and return the re-encoded file: WAV keeps its sample format,
@@ -251,17 +274,10 @@ export async function embedAudioWatermark(
     throw new TypeError('Expected a function for onProgress');
   }
   deriveWatermarkSeed(options.key); // validates the key before any work
-  const bytes = await readMediaInput(input);
-  const format = sniffFormat(bytes).format;
-  if (!AUDIO_CONTAINERS.has(format)) {
-    throw new UnsupportedFormatError(
-      `Audio watermarking supports WAV, MP3, M4A, MP4 and MOV, not ${format}`,
-      {
-        details: { format },
-      },
-    );
-  }
-  return withMediaFile(bytes, async (path) => {
+  // Bytes are sniffed before anything is written; a path only has its head read.
+  const known = input instanceof Uint8Array ? sniffAudioContainer(input) : undefined;
+  return withMediaFile(input, async (path) => {
+    const format = known ?? sniffAudioContainer(await readHead(path));
     const probe = await probeMedia(path);
     const stream = probe.audio[0];
     if (!stream) throw new UnsupportedFormatError('The input has no audio track to watermark');
@@ -307,13 +323,12 @@ export async function detectAudioWatermark(
   checkOptions(options);
   const seed = deriveWatermarkSeed(options.key);
   const maxSeconds = checkSeconds(options.maxSeconds, 'maxSeconds', DEFAULT_MAX_DETECT_SECONDS);
-  const bytes = await readMediaInput(input);
   try {
-    const format = sniffFormat(bytes).format;
-    if (!AUDIO_CONTAINERS.has(format)) {
-      return { found: false, confidence: 0, reason: `ERR_UNSUPPORTED_FORMAT: ${format} has no audio track` };
-    }
-    const mono16 = await withMediaFile(bytes, async (path) => {
+    const mono16 = await withMediaFile(input, async (path) => {
+      const format = sniffFormat(input instanceof Uint8Array ? input : await readHead(path)).format;
+      if (!AUDIO_CONTAINERS.has(format)) {
+        throw new UnsupportedFormatError(`${format} has no audio track`, { details: { format } });
+      }
       const parts: Float32Array[] = [];
       let n = 0;
       for await (const block of decodeAudioPcm(path, {
@@ -328,7 +343,10 @@ export async function detectAudioWatermark(
     });
     return detectWorking(mono16, seed);
   } catch (err) {
-    if (isProvmarkError(err) && err.code !== 'ERR_FFMPEG_MISSING') {
+    // Unreadable paths and a missing ffmpeg are the caller's problem; anything about the content
+    // is a verdict.
+    const environment = ['ERR_FFMPEG_MISSING', 'ERR_FILE_NOT_FOUND', 'ERR_FILE_IO'];
+    if (isProvmarkError(err) && !environment.includes(err.code)) {
       return { found: false, confidence: 0, reason: `${err.code}: ${err.message}` };
     }
     throw err;

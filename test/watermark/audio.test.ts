@@ -258,5 +258,8 @@ describe('audio watermark on files', () => {
     await expect(embedAudioWatermark('/nonexistent/x.wav', { payload: ID })).rejects.toMatchObject({
       code: 'ERR_FILE_NOT_FOUND',
     });
+    await expect(detectAudioWatermark('/nonexistent/x.wav')).rejects.toMatchObject({
+      code: 'ERR_FILE_NOT_FOUND',
+    });
   });
 });
