@@ -637,8 +637,12 @@ export async function probeFrameTimes(path: string, streamIndex: number): Promis
 export interface DecodeVideoOptions {
   /** Absolute stream index (default: the first video stream). */
   readonly streamIndex?: number;
-  /** 'gray' yields the luma plane only; 'yuv420p' yields Y, U, V planes back to back. Default 'yuv420p'. */
-  readonly pixelFormat?: 'gray' | 'yuv420p';
+  /**
+   * 'gray' yields the luma plane only; 'yuv420p' yields Y, U, V planes back to back;
+   * 'yuvj420p' the same layout with full-range samples left as they are (see {@link rawFrameFormat}).
+   * Default: {@link rawFrameFormat} of the stream.
+   */
+  readonly pixelFormat?: 'gray' | 'yuv420p' | 'yuvj420p';
   /** Rescale to this size (e.g. a detector's working grid). Default: the coded size. */
   readonly size?: { readonly width: number; readonly height: number };
   /** Start decoding at this time (seconds, input seek). */
@@ -655,9 +659,23 @@ export interface DecodeVideoOptions {
 }
 
 /** Bytes of one frame in `pixelFormat` at width × height. */
-export function frameBytes(width: number, height: number, pixelFormat: 'gray' | 'yuv420p'): number {
+export function frameBytes(
+  width: number,
+  height: number,
+  pixelFormat: 'gray' | 'yuv420p' | 'yuvj420p',
+): number {
   const luma = width * height;
   return pixelFormat === 'gray' ? luma : luma + 2 * Math.ceil(width / 2) * Math.ceil(height / 2);
+}
+
+/**
+ * The 8-bit planar layout frames of this stream travel in: 'yuvj420p' for full-range JPEG-style
+ * streams (asking for 'yuv420p' would make swscale squeeze them to limited range, and the output,
+ * still tagged full range, would look washed out), 'yuv420p' otherwise (10-bit and 4:2:2/4:4:4
+ * sources are reduced to 8-bit 4:2:0).
+ */
+export function rawFrameFormat(info: { readonly pixelFormat?: string }): 'yuv420p' | 'yuvj420p' {
+  return info.pixelFormat === 'yuvj420p' ? 'yuvj420p' : 'yuv420p';
 }
 
 /**
@@ -673,10 +691,15 @@ export function frameBytes(width: number, height: number, pixelFormat: 'gray' | 
  */
 export function decodeVideoFrames(
   path: string,
-  info: { readonly width: number; readonly height: number; readonly index?: number },
+  info: {
+    readonly width: number;
+    readonly height: number;
+    readonly index?: number;
+    readonly pixelFormat?: string;
+  },
   options: DecodeVideoOptions = {},
 ): AsyncGenerator<Uint8Array> {
-  const pixelFormat = options.pixelFormat ?? 'yuv420p';
+  const pixelFormat = options.pixelFormat ?? rawFrameFormat(info);
   const width = options.size?.width ?? info.width;
   const height = options.size?.height ?? info.height;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 2 || height < 2) {
@@ -772,7 +795,7 @@ export interface EncodeVideoOptions {
   readonly source: string;
   /** The video stream being replaced (size, rotation, colour, time base). */
   readonly video: VideoStreamInfo;
-  /** Frames (yuv420p, coded size) in presentation order. */
+  /** Frames ({@link rawFrameFormat} layout, coded size) in presentation order. */
   readonly frames: AsyncIterable<Uint8Array>;
   /** Presentation time of frame i in seconds (from {@link probeFrameTimes}); beyond its end frames continue at `video.fps`. */
   readonly frameTimes: Float64Array;
@@ -811,7 +834,9 @@ export async function encodeVideoWithStreams(opts: EncodeVideoOptions): Promise<
   if (tb && (ext === 'mp4' || ext === 'mov' || ext === 'm4v')) args.push('-video_track_timescale', tb[1]!);
   if (codec === 'libx265') args.push('-tag:v:0', 'hvc1', '-x265-params', 'log-level=error');
   const c = video.colour;
-  if (c.range) args.push('-color_range', c.range);
+  // Full-range frames stay full range: same samples, tagged 'pc' (x264's VUI full-range flag).
+  const range = c.range ?? (video.pixelFormat === 'yuvj420p' ? 'pc' : undefined);
+  if (range) args.push('-color_range', range);
   if (c.space) args.push('-colorspace', c.space);
   if (c.transfer) args.push('-color_trc', c.transfer);
   if (c.primaries) args.push('-color_primaries', c.primaries);

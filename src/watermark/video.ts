@@ -272,7 +272,7 @@ export async function embedVideoWatermark(
 
     async function* marked(): AsyncGenerator<Uint8Array> {
       let i = 0;
-      for await (const frame of decodeVideoFrames(path, video!, { pixelFormat: 'yuv420p', strict: true })) {
+      for await (const frame of decodeVideoFrames(path, video!, { strict: true })) {
         const p = signOf(Math.floor(i / group)) > 0 ? pattern : negPattern;
         // A clamped view rounds and saturates on store: exactly the 8-bit add we want.
         const y = new Uint8ClampedArray(frame.buffer, frame.byteOffset, lumaBytes);

@@ -154,6 +154,38 @@ describe('ffmpeg adapter', () => {
     expect(out.audio[0]!.codec).toBe('aac');
   });
 
+  it('keeps full-range (yuvj420p) samples as they are', async () => {
+    await runFfmpeg([
+      '-i',
+      p('av.mp4'),
+      '-an',
+      '-vf',
+      'format=yuvj420p',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-crf',
+      '0',
+      '-y',
+      p('full.mp4'),
+    ]);
+    const out = await passthrough(p('full.mp4'), p('full.out.mp4'));
+    expect(out.video[0]!.colour.range).toBe('pc');
+    const meanLuma = async (file: string): Promise<number> => {
+      const info = await probeMedia(file);
+      for await (const f of decodeVideoFrames(file, info.video[0]!, {
+        pixelFormat: 'gray',
+        maxSeconds: 0.1,
+      })) {
+        return f.reduce((s, v) => s + v, 0) / f.length;
+      }
+      return NaN;
+    };
+    const [a, b] = [await meanLuma(p('full.mp4')), await meanLuma(p('full.out.mp4'))];
+    expect(Math.abs(a - b)).toBeLessThan(1);
+  });
+
   it('keeps rotation, colour description and the audio streams (none, one, two)', async () => {
     const rot = await passthrough(p('rotated.mp4'), p('rotated.out.mp4'));
     const srcRot = (await probeMedia(p('rotated.mp4'))).video[0]!.rotation;
