@@ -77,7 +77,7 @@ function polyphase(
 ): Float32Array {
   const H = Math.ceil(half);
   const width = 2 * H;
-  const taps = new Float32Array(Q * width);
+  const taps = new Float64Array(Q * width);
   for (let r = 0; r < Q; r++) {
     const frac = r / Q;
     for (let k = 0; k < width; k++) {
@@ -95,7 +95,19 @@ function polyphase(
     const t0 = r * width;
     let acc = 0;
     if (first >= 0 && first + width <= n) {
-      for (let k = 0; k < width; k++) acc += input[first + k]! * taps[t0 + k]!;
+      // Four independent accumulators: the additions pipeline instead of waiting on each other.
+      let a1 = 0;
+      let a2 = 0;
+      let a3 = 0;
+      let k = 0;
+      for (; k + 3 < width; k += 4) {
+        acc += input[first + k]! * taps[t0 + k]!;
+        a1 += input[first + k + 1]! * taps[t0 + k + 1]!;
+        a2 += input[first + k + 2]! * taps[t0 + k + 2]!;
+        a3 += input[first + k + 3]! * taps[t0 + k + 3]!;
+      }
+      for (; k < width; k++) acc += input[first + k]! * taps[t0 + k]!;
+      acc += a1 + a2 + a3;
     } else {
       for (let k = 0; k < width; k++) {
         const i = first + k;
