@@ -824,8 +824,16 @@ export async function encodeVideoWithStreams(opts: EncodeVideoOptions): Promise<
   }
   const args: string[] = ['-f', 'matroska', '-i', 'pipe:0', '-i', opts.source];
   args.push('-map', '0:v:0');
-  // Every stream of the source except the video being replaced (and cover art duplicates of it).
+  // Every stream of the source except the video being replaced. Data streams ffmpeg has no codec
+  // for are copied only when the output container takes them (a QuickTime 'tmcd' timecode track
+  // does; the 'mebx' metadata tracks of iPhone MOVs do not, and would fail the whole encode), which
+  // a short stream-copy trial tells before any frame is decoded.
+  const source = await probeFile(opts.source);
   args.push('-map', '1', '-map', `-1:${video.index}`);
+  const opaque = source.other.filter((o) => o.codec === 'unknown').map((o) => o.index);
+  if (opaque.length > 0 && !(await canCopyStreams(opts.source, opaque, opts.output))) {
+    for (const i of opaque) args.push('-map', `-1:${i}`);
+  }
   args.push('-map_metadata', '1', '-map_chapters', '1');
   args.push('-c', 'copy', '-c:v:0', codec, '-crf', String(crf), '-preset', settings.preset ?? 'medium');
   args.push('-pix_fmt', 'yuv420p', '-vsync', 'passthrough');
@@ -974,6 +982,21 @@ async function copyTrackMatrix(source: string, output: string): Promise<void> {
     await fh.write(src.moov.subarray(from, from + 36), 0, 36, dst.offset + to);
   } finally {
     await fh.close();
+  }
+}
+
+/** True when stream-copying `indices` of `source` into a container like `output`'s succeeds. */
+async function canCopyStreams(source: string, indices: readonly number[], output: string): Promise<boolean> {
+  const dir = await withTempDir();
+  try {
+    const trial = join(dir, `trial.${output.toLowerCase().split('.').pop() ?? 'mp4'}`);
+    const maps = indices.flatMap((i) => ['-map', `0:${i}`]);
+    await runFfmpeg(['-i', source, '-map', '0:v:0?', ...maps, '-c', 'copy', '-t', '0.5', '-y', trial]);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 }
 

@@ -113,7 +113,7 @@ export interface VideoWatermarkDetection {
 interface Layout {
   readonly cellsX: number;
   readonly cellsY: number;
-  /** Per cell: -1 pilot... encoded as index into coded bits, or -1 for pilot. */
+  /** Per cell: the coded bit it carries (index), or -1 for a pilot cell. */
   readonly bitOf: Int16Array;
   /** Per cell: ±1 chip. */
   readonly chip: Int8Array;

@@ -202,6 +202,16 @@ describe('ffmpeg adapter', () => {
     expect(two.audio.map((a) => a.codec)).toEqual(['aac', 'aac']);
   });
 
+  it('copies a timecode data track where the container takes it, drops it where not', async () => {
+    await runFfmpeg(['-i', p('av.mp4'), '-c', 'copy', '-timecode', '01:00:00:00', '-y', p('tc.mov')]);
+    const mov = await passthrough(p('tc.mov'), p('tc.out.mov'));
+    expect(mov.other.map((o) => o.kind)).toEqual(['data']);
+    expect(mov.audio).toHaveLength(1);
+    const mkv = await passthrough(p('tc.mov'), p('tc.out.mkv'));
+    expect(mkv.other).toHaveLength(0);
+    expect(mkv.audio).toHaveLength(1);
+  });
+
   it('gives coded errors for corrupt and truncated input, with stderr in details', async () => {
     const junk = new Uint8Array(4096).map((_, i) => (i * 7919) & 0xff);
     await expect(probeMedia(junk)).rejects.toMatchObject({ code: 'ERR_CORRUPT_MEDIA' });
