@@ -127,6 +127,14 @@ describe('video watermark', () => {
     ).rejects.toMatchObject({
       code: 'ERR_CORRUPT_MEDIA',
     });
+    await runFfmpeg(['-f', 'lavfi', '-i', 'sine=d=1', '-y', p('audio-only.wav')]);
+    await expect(embedVideoWatermark(p('audio-only.wav'), { payload: PAYLOAD })).rejects.toMatchObject({
+      code: 'ERR_UNSUPPORTED_FORMAT',
+    });
+    expect(await detectVideoWatermark(p('audio-only.wav'))).toMatchObject({
+      found: false,
+      reason: 'no video stream',
+    });
     await expect(embedVideoWatermark(p('src.mp4'), { payload: 'xyz' })).rejects.toBeInstanceOf(RangeError);
     await expect(embedVideoWatermark(p('src.mp4'), { payload: PAYLOAD, strength: 9 })).rejects.toBeInstanceOf(
       RangeError,
