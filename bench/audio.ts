@@ -137,7 +137,7 @@ for (const prog of programs) {
   ]);
 }
 table(['program', ...ATTACKS.map((a) => a[0])], rows);
-console.log('\n(be N: worst coded-bit errors corrected among the recovered trials, out of 258; limit 46)');
+console.log('\n(be N: worst coded-bit errors corrected among the recovered trials, out of 258; limit 50)');
 console.log('\n## SNR of the mark (program power / mark power)\n');
 table(['program', 'min dB', 'mean dB'], snrRows);
 

@@ -165,11 +165,11 @@ export function encodePcm(
 export function transcode(input: Uint8Array, outArgs: readonly string[], ext: string): Uint8Array {
   const dir = mkdtempSync(join(tmpdir(), 'provmark-audio-test-'));
   try {
+    // A file, not a pipe: MP4/M4A inputs keep their index at the end and cannot be read from a pipe.
+    const src = join(dir, 'in');
+    writeFileSync(src, input);
     const out = join(dir, `out.${ext}`);
-    const r = spawnSync('ffmpeg', ['-v', 'error', '-i', 'pipe:0', ...outArgs, '-y', out], {
-      input,
-      maxBuffer: 1 << 30,
-    });
+    const r = spawnSync('ffmpeg', ['-v', 'error', '-i', src, ...outArgs, '-y', out], { maxBuffer: 1 << 30 });
     if (r.status !== 0) throw new Error(`ffmpeg failed: ${r.stderr.toString()}`);
     return new Uint8Array(readFileSync(out));
   } finally {
