@@ -92,6 +92,7 @@ const ATTACKS: Record<string, (dur: number) => { pre: string[]; post: string[] }
     post: ['-c:v', 'libx265', '-preset', 'veryfast', '-crf', '28', '-x265-params', 'log-level=error'],
   }),
   'x0.9 + crf30': () => ({ pre: [], post: ['-vf', 'scale=trunc(iw*0.45)*2:trunc(ih*0.45)*2', ...ENC(30)] }),
+  'quarter turn (baked in) crf23': () => ({ pre: [], post: ['-vf', 'transpose=1', ...ENC(23)] }),
 };
 
 async function attack(name: string, input: string, dur: number): Promise<string> {
@@ -197,6 +198,7 @@ async function speed(): Promise<void> {
     const crf = 18;
     let plainBest = Infinity;
     let markBest = Infinity;
+    let markedBytes = 0;
     for (let r = 0; r < reps; r++) {
       const plainOut = join(dir, 'plain.mp4');
       plainBest = Math.min(
@@ -222,18 +224,31 @@ async function speed(): Promise<void> {
       );
       markBest = Math.min(
         markBest,
-        await timed(() => embedVideoWatermark(src, { payload: randomPayload(), encoder: { crf, preset } })),
+        await timed(async () => {
+          markedBytes = (
+            await embedVideoWatermark(src, { payload: randomPayload(), encoder: { crf, preset } })
+          ).length;
+        }),
       );
     }
+    const { statSync } = await import('node:fs');
+    const plainBytes = statSync(join(dir, 'plain.mp4')).size;
     rows.push([
       `libx264 crf ${crf} ${preset}`,
       (frames / plainBest).toFixed(1),
       (frames / markBest).toFixed(1),
       `${((100 * plainBest) / markBest).toFixed(1)}%`,
+      `${((100 * markedBytes) / plainBytes - 100).toFixed(1)}%`,
     ]);
   }
   table(
-    ['encoder settings', 'plain ffmpeg fps', 'embedVideoWatermark fps', 'speed ratio (target >= 80%)'],
+    [
+      'encoder settings',
+      'plain ffmpeg fps',
+      'embedVideoWatermark fps',
+      'speed ratio (target >= 80%)',
+      'file size vs plain',
+    ],
     rows,
   );
 }
