@@ -5,6 +5,7 @@ import { protect } from '../sign/protect.js';
 import { createPemSigner } from '../sign/signers.js';
 import { manifestFromFlags } from './sign.js';
 import { EXIT, printJson, runCommand } from './io.js';
+import { createProgressBar } from './progress.js';
 
 interface ProtectCliOptions {
   output: string;
@@ -28,8 +29,10 @@ export function dbFromFlags(db: string | undefined): string | undefined {
 export function registerProtect(program: Command): void {
   program
     .command('protect')
-    .description('Watermark, sign and register an image so its provenance survives metadata stripping')
-    .argument('<input>', 'image to protect')
+    .description(
+      'Watermark, sign and register an image, video or audio file so its provenance survives metadata stripping',
+    )
+    .argument('<input>', 'image, video (MP4/MOV) or audio (WAV/MP3/M4A) to protect')
     .requiredOption('-o, --output <file>', 'where to write the protected file (written atomically)')
     .requiredOption('--key <pem>', 'signer private key (PEM)')
     .requiredOption('--cert <pem>', 'signer certificate chain (PEM, signer first)')
@@ -54,7 +57,14 @@ export function registerProtect(program: Command): void {
         };
         const repository = await openRepository(dbFromFlags(opts.db));
         try {
-          const r = await protect(input, { signer, repository, manifest, watermark });
+          const bar = createProgressBar('watermarking', !opts.json);
+          const r = await protect(input, {
+            signer,
+            repository,
+            manifest,
+            watermark,
+            onProgress: (p) => bar.update(p),
+          }).finally(() => bar.done());
           await writeFileAtomic(opts.output, r.bytes);
           if (opts.json) {
             printJson({
