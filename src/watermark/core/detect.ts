@@ -393,23 +393,52 @@ function matchPilot(period: Float64Array, seed: Uint8Array): PilotMatch {
   }
   const mean = sum / re.length;
   const sd = Math.sqrt(Math.max(1e-30, sumSq / re.length - mean * mean));
-  return { z: (top - mean) / sd, sx: bi % SUB, sy: Math.floor(bi / SUB) };
+  // Sub-pixel peak position (parabola through the neighbours, cyclic): the picture was resampled,
+  // so the pattern rarely sits on whole pixels, and a half-pixel slip costs cell energy.
+  const px = bi % SUB;
+  const py = Math.floor(bi / SUB);
+  const at = (x: number, y: number): number => re[((y + SUB) % SUB) * SUB + ((x + SUB) % SUB)]!;
+  const frac = (l: number, c: number, r: number): number => {
+    const d = l - 2 * c + r;
+    return d < 0 ? Math.max(-0.5, Math.min(0.5, (0.5 * (l - r)) / d)) : 0;
+  };
+  const fx = frac(at(px - 1, py), top, at(px + 1, py));
+  const fy = frac(at(px, py - 1), top, at(px, py + 1));
+  return { z: (top - mean) / sd, sx: px + fx, sy: py + fy };
 }
 
-/** Soft values of the coded bits from a TILE tile, aligned to the pattern by shift (sx, sy). */
+/**
+ * Soft values of the coded bits from a TILE tile, aligned to the pattern by a (fractional) shift:
+ * each data cell's matched filter (its sine profile) is applied to the bilinearly sampled tile.
+ */
 function demodulate(tile: Float64Array, sx: number, sy: number, seed: Uint8Array): Float64Array {
   const layout = tileLayout(seed);
   const soft = new Float64Array(CODED_BITS);
   const m = TILE - 1;
+  const ix = Math.floor(sx);
+  const iy = Math.floor(sy);
+  const ax = sx - ix;
+  const ay = sy - iy;
+  const w00 = (1 - ax) * (1 - ay);
+  const w10 = ax * (1 - ay);
+  const w01 = (1 - ax) * ay;
+  const w11 = ax * ay;
   for (let i = 0; i < DATA_CELLS; i++) {
     const cell = layout.dataCells[i]!;
-    const cy = Math.floor(cell / GRID) * CELL;
-    const cx = (cell % GRID) * CELL;
+    const cy = Math.floor(cell / GRID) * CELL + iy;
+    const cx = Math.floor(cell % GRID) * CELL + ix;
     let v = 0;
     for (let dy = 0; dy < CELL; dy++) {
-      const row = ((cy + dy + sy) & m) * TILE;
+      const r0 = ((cy + dy) & m) * TILE;
+      const r1 = ((cy + dy + 1) & m) * TILE;
       const py = PROFILE[dy]!;
-      for (let dx = 0; dx < CELL; dx++) v += tile[row + ((cx + dx + sx) & m)]! * py * PROFILE[dx]!;
+      for (let dx = 0; dx < CELL; dx++) {
+        const x0 = (cx + dx) & m;
+        const x1 = (cx + dx + 1) & m;
+        const sample =
+          w00 * tile[r0 + x0]! + w10 * tile[r0 + x1]! + w01 * tile[r1 + x0]! + w11 * tile[r1 + x1]!;
+        v += sample * py * PROFILE[dx]!;
+      }
     }
     soft[layout.dataBit[i]!]! += v * layout.dataChip[i]!;
   }
