@@ -54,7 +54,9 @@ export const MIN_VIDEO_EMBED_SIDE = 144;
 export const MIN_VIDEO_DETECT_SIDE = 90;
 /**
  * RMS over frames of the per-frame pilot z-score needed before a decode is trusted. Unmarked
- * clips give about 1 (the statistic is normalised to unit variance under the null).
+ * moving clips give about 1 (0.8–1.2 measured, best of the 8 orientations); a still picture repeats
+ * one frame's |z|, so this gate is weak there and the keyed CRC + codeword distance carry the
+ * decision (per decode about 4 × 10⁻⁸ false, see MAX_BIT_ERRORS in core/detect.ts; 8 decodes).
  */
 export const VIDEO_PILOT_MIN = 2.5;
 /** Frames on each side averaged when estimating a frame's group sign. */
