@@ -598,7 +598,7 @@ function nominalAmplitudes(
 }
 
 /**
- * The closed loop that places the mark. Data groups (a coded bit's 5 cells, per block): dither
+ * The closed loop that places the mark. Data groups (a coded bit's 6 cells, per block): dither
  * modulation, the group's statistic moved to the nearest point of its bit's lattice coset. Pilot
  * groups (8 cells): sign-conditioned improved spread spectrum (Malvar & Florêncio, IEEE TSP 2003),
  * raised where the program opposes the pilot and lowered where it helps. Model passes predict the
