@@ -37,6 +37,11 @@ const KERNEL = (() => {
  * Resample `input` from `fromRate` to `toRate` (Hz). The output has
  * `round(input.length * toRate / fromRate)` samples; sample n of the output sits at input time
  * n × fromRate / toRate, so the two signals stay aligned sample-for-time.
+ *
+ * @example
+ * ```ts
+ * const at16k = resampleAudio(samples48k, 48000, 16000);
+ * ```
  */
 export function resampleAudio(input: Float32Array, fromRate: number, toRate: number): Float32Array {
   if (!(fromRate > 0) || !(toRate > 0)) throw new RangeError('Expected positive sample rates');

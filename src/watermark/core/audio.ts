@@ -456,6 +456,11 @@ function coded(payload: Uint8Array, seed: Uint8Array): Int8Array {
 /**
  * Embed the mark in planar float channels at `sampleRate`. Returns new arrays; the mark follows
  * the program's spectro-temporal envelope (see README "Audio"), so silence stays silent.
+ *
+ * @example
+ * ```ts
+ * const { channels, snrDb } = embedAudioMark([left, right], 48000, { seed, payload, strength: 1 });
+ * ```
  */
 export function embedAudioMark(
   channels: readonly Float32Array[],
@@ -756,6 +761,12 @@ export interface AudioCoreDetection {
 
 /**
  * Look for the mark in a mono working-rate signal (see {@link toWorkingMono}).
+ *
+ * @example
+ * ```ts
+ * const r = detectAudioMark(toWorkingMono([left, right], 48000), { seed });
+ * if (r.found) console.log(r.payload);
+ * ```
  */
 export function detectAudioMark(mono16: Float32Array, params: { seed: Uint8Array }): AudioCoreDetection {
   const layout = layoutFor(params.seed);
@@ -939,7 +950,14 @@ function confidenceOf(z: number, bitErrors: number): number {
   return Math.min(a, b);
 }
 
-/** Downmix planar channels to mono and resample to the working rate. */
+/**
+ * Downmix planar channels to mono and resample to the working rate.
+ *
+ * @example
+ * ```ts
+ * const mono16 = toWorkingMono([left, right], 44100);
+ * ```
+ */
 export function toWorkingMono(channels: readonly Float32Array[], sampleRate: number): Float32Array {
   const nch = channels.length;
   const len = channels[0]?.length ?? 0;
