@@ -1,6 +1,32 @@
 import type { Command } from 'commander';
-import { writeFileAtomic } from '../media/io.js';
+import { open } from 'node:fs/promises';
+import { FileError } from '../errors.js';
+import { readMediaInput, writeFileAtomic } from '../media/io.js';
+import { sniffFormat, type FormatInfo } from '../media/sniff.js';
 import { EXIT, printError, printJson, runCommand } from './io.js';
+import { createProgressBar } from './progress.js';
+
+/** The format of a file from its first bytes (video files can be large: never read whole here). */
+async function sniffFile(path: string): Promise<FormatInfo> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new FileError(
+      code === 'ENOENT' ? 'ERR_FILE_NOT_FOUND' : 'ERR_FILE_IO',
+      `Cannot read ${path}: ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
+  try {
+    const head = new Uint8Array(4096);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    return sniffFormat(head.subarray(0, bytesRead));
+  } finally {
+    await handle.close();
+  }
+}
 
 interface EmbedFlags {
   readonly output: string;
@@ -31,13 +57,13 @@ function parseNumber(value: string | undefined, name: string): number | undefine
 export function registerWatermark(program: Command): void {
   const wm = program
     .command('watermark')
-    .description('Embed or read the invisible image watermark (64-bit soft-binding id)');
+    .description('Embed or read the invisible watermark (64-bit soft-binding id) in images, video and audio');
 
   wm.command('embed')
     .description(
-      'Embed a 64-bit id (16 hex digits) into an image; same format, size, ICC and EXIF orientation',
+      'Embed a 64-bit id (16 hex digits) into an image (same format, size, ICC, EXIF orientation), a video (luma + audio track) or audio',
     )
-    .argument('<input>', 'image file')
+    .argument('<input>', 'image, video (MP4/MOV) or audio (WAV/MP3/M4A) file')
     .requiredOption('-o, --output <file>', 'where to write the marked image')
     .requiredOption('--payload <hex16>', 'the soft-binding id: 16 hex digits')
     .option('--strength <s>', 'amplitude multiplier, 0.25–4 (default 1)')
@@ -45,15 +71,18 @@ export function registerWatermark(program: Command): void {
     .option('--key <key>', 'secret key for a private mark (default: the public key)')
     .action(async (input: string, flags: EmbedFlags) => {
       await runCommand(async () => {
-        const { embedImageWatermark } = await import('../watermark/image.js');
         const strength = parseNumber(flags.strength, 'strength');
         const quality = parseNumber(flags.quality, 'quality');
-        const bytes = await embedImageWatermark(input, {
+        const format = await sniffFile(input);
+        const { embedMediaWatermark } = await import('../watermark/media.js');
+        const bar = createProgressBar('watermarking', true);
+        const bytes = await embedMediaWatermark(await readMediaInput(input), format, {
           payload: flags.payload,
           ...(strength === undefined ? {} : { strength }),
           ...(quality === undefined ? {} : { quality }),
           ...(flags.key === undefined ? {} : { key: flags.key }),
-        });
+          onProgress: (p) => bar.update(p),
+        }).finally(() => bar.done());
         await writeFileAtomic(flags.output, bytes);
         return EXIT.ok;
       });
@@ -61,17 +90,30 @@ export function registerWatermark(program: Command): void {
 
   wm.command('detect')
     .description('Look for a watermark in each file')
-    .argument('<files...>', 'image files')
+    .argument('<files...>', 'image, video or audio files')
     .option('--json', 'print one JSON object per file: { file, found, payload, confidence, ... }')
     .option('--key <key>', 'key the mark was made with (default: the public key)')
     .action(async (files: string[], flags: DetectFlags) => {
       await runCommand(async () => {
         const { detectImageWatermark } = await import('../watermark/image.js');
+        const { detectMediaWatermark } = await import('../watermark/media.js');
         let status: number = EXIT.ok;
         for (const file of files) {
-          let r;
+          let r: Awaited<ReturnType<typeof detectImageWatermark>>;
           try {
-            r = await detectImageWatermark(file, flags.key === undefined ? {} : { key: flags.key });
+            // Unrecognised bytes are a verdict (found:false with the reason), not an input error.
+            const format = await sniffFile(file).catch((err: unknown) => {
+              if (err instanceof FileError) throw err;
+              return undefined;
+            });
+            const key = flags.key === undefined ? {} : { key: flags.key };
+            // Images report their geometry and bit errors; video and audio go through the dispatcher.
+            r =
+              format === undefined
+                ? await detectImageWatermark(file, key)
+                : format.kind === 'image'
+                  ? await detectImageWatermark(file, key)
+                  : await detectMediaWatermark(await readMediaInput(file), format, key);
           } catch (err) {
             // An unreadable path must not hide the results for the other files.
             printError(err);

@@ -1,5 +1,6 @@
 /**
- * `provmark/watermark`: invisible, robust image watermarks carrying a 64-bit C2PA soft-binding id.
+ * `provmark/watermark`: invisible, robust watermarks for images, video and audio carrying a 64-bit
+ * C2PA soft-binding id.
  *
  * @example
  * ```ts
@@ -18,4 +19,29 @@ export {
   type EmbedImageWatermarkOptions,
   type ImageWatermarkDetection,
 } from './image.js';
+export {
+  detectVideoWatermark,
+  embedVideoWatermark,
+  type DetectVideoWatermarkOptions,
+  type EmbedVideoWatermarkOptions,
+  type VideoProgress,
+  type VideoWatermarkDetection,
+} from './video.js';
+export {
+  detectAudioWatermark,
+  detectAudioWatermarkPcm,
+  embedAudioWatermark,
+  embedAudioWatermarkPcm,
+  type AudioPcm,
+  type AudioWatermarkDetection,
+  type AudioWatermarkProgress,
+  type DetectAudioWatermarkOptions,
+  type EmbedAudioWatermarkOptions,
+} from './audio.js';
+export {
+  detectMediaWatermark,
+  embedMediaWatermark,
+  type MediaWatermarkOptions,
+  type MediaWatermarkReading,
+} from './media.js';
 export * from './softbinding.js';
