@@ -11,7 +11,6 @@ import {
   MediaTooSmallError,
   UnsupportedFormatError,
   WatermarkError,
-  isProvmarkError,
 } from '../errors.js';
 import {
   decodeAudioPcm,
@@ -22,6 +21,7 @@ import {
   type AudioStreamInfo,
 } from '../media/ffmpeg.js';
 import { sniffFormat } from '../media/sniff.js';
+import { checkStrength, notFoundFromContentError } from './options.js';
 import type { MediaFormat, MediaInput } from '../types.js';
 import {
   AUDIO_BLOCK_SAMPLES,
@@ -100,16 +100,6 @@ const DEFAULT_MAX_DETECT_SECONDS = 120;
 
 function checkOptions(options: unknown): void {
   if (typeof options !== 'object' || options === null) throw new TypeError('Expected an options object');
-}
-
-function checkStrength(strength: number | undefined): number {
-  if (strength === undefined) return 1;
-  if (typeof strength !== 'number' || !Number.isFinite(strength) || strength < 0.25 || strength > 4) {
-    throw new RangeError(
-      `Expected a number between 0.25 and 4 for strength but received ${String(strength)}`,
-    );
-  }
-  return strength;
 }
 
 function checkSeconds(v: number | undefined, name: string, dflt: number): number {
@@ -345,11 +335,7 @@ export async function detectAudioWatermark(
   } catch (err) {
     // Unreadable paths and a missing ffmpeg are the caller's problem; anything about the content
     // is a verdict.
-    const environment = ['ERR_FFMPEG_MISSING', 'ERR_FILE_NOT_FOUND', 'ERR_FILE_IO'];
-    if (isProvmarkError(err) && !environment.includes(err.code)) {
-      return { found: false, confidence: 0, reason: `${err.code}: ${err.message}` };
-    }
-    throw err;
+    return notFoundFromContentError(err);
   }
 }
 

@@ -3,7 +3,8 @@
  * re-encodes in the original format.
  */
 import { createHash } from 'node:crypto';
-import { MediaTooSmallError, isProvmarkError } from '../errors.js';
+import { MediaTooSmallError } from '../errors.js';
+import { checkStrength, notFoundFromContentError } from './options.js';
 import { decodeImagePixels, decodeLumaPlane, encodeImagePixels } from '../media/image.js';
 import { readMediaInput } from '../media/io.js';
 import type { MediaInput } from '../types.js';
@@ -70,16 +71,6 @@ export function deriveWatermarkSeed(key: string | Uint8Array | undefined): Uint8
   if (bytes.length === 0) throw new RangeError('Expected a non-empty key');
   const h = createHash('sha256').update('provmark-watermark-key\0').update(bytes).digest();
   return new Uint8Array(h.buffer, h.byteOffset, h.byteLength);
-}
-
-function checkStrength(strength: number | undefined): number {
-  if (strength === undefined) return 1;
-  if (typeof strength !== 'number' || !Number.isFinite(strength) || strength < 0.25 || strength > 4) {
-    throw new RangeError(
-      `Expected a number between 0.25 and 4 for strength but received ${String(strength)}`,
-    );
-  }
-  return strength;
 }
 
 /**
@@ -178,10 +169,7 @@ export async function detectImageWatermark(
   try {
     decoded = await decodeLumaPlane(bytes, WORK_AREA, limits);
   } catch (err) {
-    if (isProvmarkError(err)) {
-      return { found: false, confidence: 0, reason: `${err.code}: ${err.message}` };
-    }
-    throw err;
+    return notFoundFromContentError(err);
   }
   const { info } = decoded;
   if (Math.min(info.width, info.height) < MIN_DETECT_SIDE) {

@@ -23,7 +23,8 @@
  * {@link MAX_BIT_ERRORS} of the received hard decisions, and the pilot energy is clearly above
  * what unmarked video shows (see README.md of the image mark for the CRC/codeword arithmetic).
  */
-import { CorruptMediaError, MediaTooSmallError, UnsupportedFormatError, isProvmarkError } from '../errors.js';
+import { CorruptMediaError, MediaTooSmallError, UnsupportedFormatError } from '../errors.js';
+import { checkStrength, notFoundFromContentError } from './options.js';
 import {
   decodeVideoFrames,
   encodeVideoWithStreams,
@@ -201,16 +202,6 @@ function groupSigns(seed: Uint8Array): (group: number) => 1 | -1 {
     while (cache.length <= g) cache.push(rng.nextSign());
     return cache[g]!;
   };
-}
-
-function checkStrength(strength: number | undefined): number {
-  if (strength === undefined) return 1;
-  if (typeof strength !== 'number' || !Number.isFinite(strength) || strength < 0.25 || strength > 4) {
-    throw new RangeError(
-      `Expected a number between 0.25 and 4 for strength but received ${String(strength)}`,
-    );
-  }
-  return strength;
 }
 
 function pickVideo(streams: readonly VideoStreamInfo[]): VideoStreamInfo | undefined {
@@ -536,10 +527,7 @@ export async function detectVideoWatermark(
   try {
     return await withMediaFile(input, (path) => detectFile(path, seed, startSeconds, maxSeconds));
   } catch (err) {
-    if (isProvmarkError(err) && err.code !== 'ERR_FFMPEG_MISSING' && err.code !== 'ERR_FILE_NOT_FOUND') {
-      return { found: false, confidence: 0, reason: `${err.code}: ${err.message}` };
-    }
-    throw err;
+    return notFoundFromContentError(err);
   }
 }
 
