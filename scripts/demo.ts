@@ -145,5 +145,5 @@ try {
   await repository.close();
 }
 console.log(
-  `\nDemo complete. Files are in ${out}. Try: npx provmark inspect ${join(out, 'shared.jpg')} --db sqlite:${join(out, 'repository.db')} --trust ${join(out, 'keys/ca.cert.pem')}`,
+  `\nDemo complete. Files are in ${out}. Try: npm run provmark -- inspect ${join(out, 'shared.jpg')} --db sqlite:${join(out, 'repository.db')} --trust ${join(out, 'keys/ca.cert.pem')}`,
 );
