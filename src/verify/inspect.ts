@@ -17,7 +17,7 @@ import { SOFT_BINDING_ALG, softBindingValue, type SoftBindingId } from '../water
 import { statusesOf, summariseManifest } from './summary.js';
 import { resolveTrust, type TrustOptions } from './trust.js';
 import type { ManifestReport, ManifestSummary, ValidationStatus, VerifyReport } from './types.js';
-import { verify } from './verify.js';
+import { stateOf, verify } from './verify.js';
 
 export type ProvenanceVerdict =
   'verified' | 'untrusted-signer' | 'tampered' | 'conflict' | 'recovered' | 'no-provenance';
@@ -161,9 +161,7 @@ async function embeddedReport(
       : verification.state === 'valid'
         ? 'untrusted-signer'
         : 'tampered';
-  const signer = m
-    ? `${m.signer.commonName ?? 'an unnamed signer'}${m.signer.issuer ? ` (issued by ${m.signer.issuer})` : ''}`
-    : 'an unknown signer';
+  const signer = describeSigner(m);
   const failures = verification.statuses.filter(
     (s) => s.kind === 'failure' && s.code !== 'signingCredential.untrusted',
   );
@@ -249,15 +247,6 @@ async function recover(id: SoftBindingId, options: InspectOptions): Promise<Reco
       const declares =
         activeManifest?.softBindings.some((b) => b.alg === SOFT_BINDING_ALG && b.softBindingId === id) ??
         false;
-      const failures = statuses.filter((s) => s.kind === 'failure');
-      const state: RecoveredManifest['state'] =
-        !declares || failures.some((s) => s.code !== 'signingCredential.untrusted')
-          ? 'invalid'
-          : failures.length
-            ? 'valid'
-            : statuses.some((s) => s.code === 'signingCredential.trusted')
-              ? 'trusted'
-              : 'valid';
       const extra: ValidationStatus[] = declares
         ? []
         : [
@@ -270,7 +259,7 @@ async function recover(id: SoftBindingId, options: InspectOptions): Promise<Reco
       return {
         manifestId: activeManifest?.manifestId ?? match.manifestId,
         source,
-        state,
+        state: stateOf([...extra, ...statuses]),
         statuses: [...extra, ...statuses],
         activeManifest,
         derivative: true,
@@ -298,11 +287,14 @@ async function runDetector(bytes: Uint8Array, options: InspectOptions): Promise<
   });
 }
 
+function describeSigner(m: ManifestSummary | undefined): string {
+  if (!m) return 'an unknown signer';
+  return `${m.signer.commonName ?? 'an unnamed signer'}${m.signer.issuer ? ` (issued by ${m.signer.issuer})` : ''}`;
+}
+
 function recoveredSummary(r: RecoveredManifest, id: SoftBindingId, verification: VerifyReport): string {
   const m = r.activeManifest;
-  const signer = m
-    ? `${m.signer.commonName ?? 'an unnamed signer'}${m.signer.issuer ? ` (issued by ${m.signer.issuer})` : ''}`
-    : 'an unknown signer';
+  const signer = describeSigner(m);
   const from = r.source === 'repository' ? 'the local manifest repository' : 'the remote resolver';
   const embedded =
     verification.state === 'remote'

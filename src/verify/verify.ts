@@ -154,7 +154,7 @@ function containsC2paStore(bytes: Uint8Array): boolean {
 }
 
 /** The c2pa-rs rule: any failure but trust-only ones is invalid; untrusted is valid; else trusted. */
-function stateOf(statuses: readonly ValidationStatus[]): ManifestReport['state'] {
+export function stateOf(statuses: readonly ValidationStatus[]): ManifestReport['state'] {
   const failures = statuses.filter((s) => s.kind === 'failure');
   if (failures.some((s) => !TRUST_ONLY_FAILURES.has(s.code))) return 'invalid';
   if (failures.length > 0) return 'valid';
