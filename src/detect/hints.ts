@@ -129,71 +129,35 @@ const GENERATOR_KEYWORDS: Record<string, string> = {
 const TOOL_FIELDS = new Set(['Software', 'CreatorTool', 'softwareAgent']);
 
 function textFieldEvidence(source: string, field: string, value: string): DetectEvidence[] {
-  const out: DetectEvidence[] = [];
-  if (field === 'parameters' || field === 'UserComment') {
-    if (isSdWebuiParameters(value)) {
-      out.push({
-        kind: 'metadata',
-        source,
-        value: clip(value),
-        indicates: 'synthetic',
-        strength: 'decisive',
-        detail: 'Stable Diffusion WebUI (AUTOMATIC1111-style) generation parameters.',
-      });
-      return out;
-    }
+  const found = (
+    indicates: DetectEvidence['indicates'],
+    strength: DetectEvidence['strength'],
+    detail: string,
+  ): DetectEvidence[] => [{ kind: 'metadata', source, value: clip(value), indicates, strength, detail }];
+  if ((field === 'parameters' || field === 'UserComment') && isSdWebuiParameters(value)) {
+    return found(
+      'synthetic',
+      'decisive',
+      'Stable Diffusion WebUI (AUTOMATIC1111-style) generation parameters.',
+    );
   }
-  const comfy = comfyKind(field, value);
-  if (comfy) {
-    out.push({
-      kind: 'metadata',
-      source,
-      value: clip(value),
-      indicates: 'synthetic',
-      strength: 'decisive',
-      detail: `${comfy}.`,
-    });
-    return out;
-  }
-  const known = GENERATOR_KEYWORDS[field];
-  if (known) {
-    out.push({
-      kind: 'metadata',
-      source,
-      value: clip(value),
-      indicates: 'synthetic',
-      strength: 'decisive',
-      detail: `${known}.`,
-    });
-    return out;
-  }
+  const known = comfyKind(field, value) ?? GENERATOR_KEYWORDS[field];
+  if (known) return found('synthetic', 'decisive', `${known}.`);
   const name = GENERATOR_NAMES.exec(value)?.[0];
   if (name) {
-    const tool = TOOL_FIELDS.has(field);
-    out.push({
-      kind: 'metadata',
-      source,
-      value: clip(value),
-      indicates: 'synthetic',
-      // A tool field naming a generator is the file's own statement; a mention in free text is only a hint.
-      strength: tool ? 'decisive' : 'supporting',
-      detail: tool
-        ? `The creating tool is a generator (${name}).`
-        : `The text mentions a generator (${name}).`,
-    });
-    return out;
+    // A tool field naming a generator is the file's own statement; a mention in free text is only a hint.
+    return TOOL_FIELDS.has(field)
+      ? found('synthetic', 'decisive', `The creating tool is a generator (${name}).`)
+      : found('synthetic', 'supporting', `The text mentions a generator (${name}).`);
   }
   if (field === 'Make' || field === 'Model') {
-    out.push({
-      kind: 'metadata',
-      source,
-      value: clip(value),
-      indicates: 'capture-claim',
-      strength: 'informational',
-      detail: 'Camera make/model in metadata; easily copied into any file, so not evidence of a capture.',
-    });
+    return found(
+      'capture-claim',
+      'informational',
+      'Camera make/model in metadata; easily copied into any file, so not evidence of a capture.',
+    );
   }
-  return out;
+  return [];
 }
 
 /** XMP: DigitalSourceType (IPTC Photo Metadata 2023.1, Iptc4xmpExt namespace) and tool fields. */
