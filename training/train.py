@@ -62,13 +62,24 @@ GRID = 3  # inference uses GRID x GRID crops
 SPLIT_FRACTIONS = (0.6, 0.15, 0.25)  # train, calib, test
 TARGET_FPR = 0.02
 MODEL_NAME = 'provmark-detect'
-MODEL_VERSION = '2.0.0'
-MODEL_FILE = 'provmark-detect-v2.onnx'
-STEPS = int(os.environ.get('PROVMARK_TRAIN_STEPS', '4500'))
+# Recipes (see augment_* and Net): 'v1' = the shipped 1.x weights (commit f722731), 'v2' = the unshipped 2.0.0
+# attempt, 'v3' = v1's network and augmentation plus a normalise-like regime and more steps, with its own seed.
+RECIPES = {
+    'v1': {'version': '1.0.0', 'file': 'provmark-detect-v1.onnx', 'steps': 4800, 'seed': SEED, 'kv': False},
+    'v2': {'version': '2.0.0', 'file': 'provmark-detect-v2.onnx', 'steps': 4500, 'seed': SEED, 'kv': True},
+    'v3': {'version': '3.0.0', 'file': 'provmark-detect-v3.onnx', 'steps': 6000, 'seed': SEED + 3, 'kv': False},
+}
+RECIPE = os.environ.get('PROVMARK_RECIPE', 'v3')
+if RECIPE not in RECIPES:
+    raise SystemExit(f'train: unknown PROVMARK_RECIPE {RECIPE!r} (expected one of {sorted(RECIPES)})')
+MODEL_VERSION = RECIPES[RECIPE]['version']
+MODEL_FILE = RECIPES[RECIPE]['file']
+TRAIN_SEED = RECIPES[RECIPE]['seed']  # torch init and augmentation stream; the split always uses SEED
+STEPS = int(os.environ.get('PROVMARK_TRAIN_STEPS', str(RECIPES[RECIPE]['steps'])))
 # Where the model and calibration.json are written: a candidate directory by default, never the package. A
 # candidate is copied into src/detect/models only after it beats the shipped model on the calib split
 # (`npm run eval:detect -- --split=calib` for both), never by looking at the test split.
-MODEL_OUT = os.path.abspath(os.environ.get('PROVMARK_MODEL_OUT', os.path.join(OUT_DIR, 'candidate')))
+MODEL_OUT = os.path.abspath(os.environ.get('PROVMARK_MODEL_OUT', os.path.join(OUT_DIR, f'candidate-{RECIPE}')))
 # Conditions under which the calib split is scored for Platt scaling and thresholds (see calib_conditions()).
 CALIB_CONDITIONS = ('original', 'normalised', 'jpeg75', 'resize50')
 BATCH = 32
@@ -195,7 +206,7 @@ def resized_patch(rgb, rng, scale, resample):
     return Image.fromarray(rgb[y:y + need, x:x + need]).resize((PRE_CROP, PRE_CROP), resample)
 
 
-def augment(rgb, rng):
+def augment_v2(rgb, rng):
     """v2 augmentation, identical for both classes (the class is never an input here).
 
     Two regimes, so that neither JPEG history nor native size separates the classes:
@@ -232,6 +243,53 @@ def augment(rgb, rng):
     if rng.random() < 0.5:
         arr = arr[:, ::-1]
     return arr
+
+
+def augment_v1(rgb, rng, normalise_p=0.0):
+    """v1 augmentation (commit f722731), identical for both classes: resize x0.5-1.25 with a random kernel
+    (p = 0.4), blur (p = 0.15), JPEG q60-100 with 4:4:4 or 4:2:0 chroma (p = 0.6), random even final offset, flip.
+
+    v3 passes normalise_p > 0: with that probability the crop instead goes through what the normalised evaluation
+    copy does (Lanczos downscale x0.25-1, JPEG q85-95 4:2:0). The v1 random stream is unchanged when it is 0.
+    """
+    h, w = rgb.shape[:2]
+    patch = None
+    if normalise_p > 0 and rng.random() < normalise_p:
+        scale = rng.uniform(0.25, 1.0)
+        patch = resized_patch(rgb, rng, scale, Image.LANCZOS)
+        if patch is None:  # image too small for this factor: use the smallest factor it allows
+            patch = resized_patch(rgb, rng, min(max(PRE_CROP / min(h, w), 0.25) * 1.001, 1.0), Image.LANCZOS)
+        if patch is None:
+            y, x = rng.randrange(h - PRE_CROP + 1), rng.randrange(w - PRE_CROP + 1)
+            patch = Image.fromarray(rgb[y:y + PRE_CROP, x:x + PRE_CROP])
+        patch = jpeg_roundtrip(patch, rng.randint(85, 95), 2)
+    else:
+        if rng.random() < 0.4:
+            scale = rng.uniform(0.5, 1.25)
+            need = int(math.ceil(PRE_CROP / scale))
+            if h >= need and w >= need:
+                y, x = rng.randrange(h - need + 1), rng.randrange(w - need + 1)
+                im = Image.fromarray(rgb[y:y + need, x:x + need])
+                patch = im.resize((PRE_CROP, PRE_CROP), rng.choice(RESAMPLE))
+        if patch is None:
+            y, x = rng.randrange(h - PRE_CROP + 1), rng.randrange(w - PRE_CROP + 1)
+            patch = Image.fromarray(rgb[y:y + PRE_CROP, x:x + PRE_CROP])
+        if rng.random() < 0.15:
+            patch = patch.filter(ImageFilter.GaussianBlur(rng.uniform(0.3, 1.5)))
+        if rng.random() < 0.6:
+            patch = jpeg_roundtrip(patch, rng.randint(60, 100), rng.choice([0, 2]))
+    arr = np.asarray(patch, dtype=np.uint8)
+    oy, ox = 2 * rng.randrange((PRE_CROP - CROP) // 2 + 1), 2 * rng.randrange((PRE_CROP - CROP) // 2 + 1)
+    arr = arr[oy:oy + CROP, ox:ox + CROP]
+    if rng.random() < 0.5:
+        arr = arr[:, ::-1]
+    return arr
+
+
+def augment(rgb, rng):
+    if RECIPE == 'v2':
+        return augment_v2(rgb, rng)
+    return augment_v1(rgb, rng, normalise_p=0.2 if RECIPE == 'v3' else 0.0)
 
 
 # ---------------------------------------------------------------- calib conditions (mirror training/eval.ts)
@@ -283,19 +341,23 @@ def clopper_pearson_upper(k, n, conf=0.95):
 class Residuals(nn.Module):
     """Fixed high-pass front end: NPR-style nearest-upsampling residual, a 3x3 box residual, SRM KV residual."""
 
-    def __init__(self):
+    def __init__(self, kv=True):
         super().__init__()
+        self.use_kv = kv
         self.register_buffer('box', torch.full((3, 1, 3, 3), 1.0 / 9.0))
         # SRM 'KV' 5x5 high-pass kernel (Fridrich & Kodovsky 2012), one copy per colour channel.
         kv = torch.tensor([[-1, 2, -2, 2, -1], [2, -6, 8, -6, 2], [-2, 8, -12, 8, -2],
                            [2, -6, 8, -6, 2], [-1, 2, -2, 2, -1]], dtype=torch.float32) / 12.0
-        self.register_buffer('kv', kv.expand(3, 1, 5, 5).clone())
+        if self.use_kv:
+            self.register_buffer('kv', kv.expand(3, 1, 5, 5).clone())
 
     def forward(self, x):
         down = x[:, :, 0::2, 0::2]
         up = F.interpolate(down, scale_factor=2.0, mode='nearest')
         npr = x - up
         box = x - F.conv2d(F.pad(x, (1, 1, 1, 1), mode='replicate'), self.box, groups=3)
+        if not self.use_kv:
+            return torch.cat([npr, box], dim=1) * 8.0
         kv = F.conv2d(F.pad(x, (2, 2, 2, 2), mode='replicate'), self.kv, groups=3)
         return torch.cat([npr, box, kv], dim=1) * 8.0
 
@@ -305,11 +367,11 @@ def block(cin, cout, stride):
 
 
 class Net(nn.Module):
-    def __init__(self):
+    def __init__(self, kv=True):
         super().__init__()
-        self.res = Residuals()
+        self.res = Residuals(kv)
         self.features = nn.Sequential(
-            block(9, 16, 1), block(16, 32, 2), block(32, 32, 1),
+            block(9 if kv else 6, 16, 1), block(16, 32, 2), block(32, 32, 1),
             block(32, 64, 2), block(64, 64, 1), block(64, 96, 2), block(96, 96, 1))
         self.drop = nn.Dropout(0.2)
         self.fc = nn.Linear(96, 1)
@@ -363,9 +425,9 @@ def fit_platt(logits, labels):
 
 
 def main():
-    random.seed(SEED)
-    np.random.seed(SEED)
-    torch.manual_seed(SEED)
+    random.seed(TRAIN_SEED)
+    np.random.seed(TRAIN_SEED)
+    torch.manual_seed(TRAIN_SEED)
     torch.set_num_threads(THREADS)
     if not os.path.exists(os.path.join(FIXTURES, 'manifest.csv')):
         print(f'train: fixtures not found at {FIXTURES}; nothing to do.')
@@ -374,7 +436,7 @@ def main():
     os.makedirs(MODEL_DIR, exist_ok=True)
     # --calibrate-only: reload training/out/model-state.pt, redo calibration and the ONNX export (no training).
     calibrate_only = '--calibrate-only' in sys.argv
-    fh = open(os.path.join(OUT_DIR, 'train-log.txt'), 'a' if calibrate_only else 'w')
+    fh = open(os.path.join(OUT_DIR, f'train-log-{RECIPE}.txt'), 'a' if calibrate_only else 'w')
     rows = read_manifest()
     split = make_split(rows)
     split_path = os.path.join(REPO, 'training', 'split.json')
@@ -414,16 +476,16 @@ def main():
         by_class_source[r['label']].setdefault(r['source'], []).append(r['path'])
     src_weights = {c: {s: math.sqrt(len(v)) for s, v in d.items()} for c, d in by_class_source.items()}
 
-    rng = random.Random(SEED)
+    rng = random.Random(TRAIN_SEED)
 
     def draw(c):
         srcs = list(by_class_source[c].keys())
         s = rng.choices(srcs, weights=[src_weights[c][k] for k in srcs])[0]
         return images[rng.choice(by_class_source[c][s])]
 
-    net = Net()
+    net = Net(kv=RECIPES[RECIPE]['kv'])
     nparams = sum(p.numel() for p in net.parameters())
-    log(f'network: {nparams} parameters; steps {STEPS}, batch {BATCH}, threads {THREADS}', fh)
+    log(f'recipe {RECIPE} (train seed {TRAIN_SEED}); network: {nparams} parameters; steps {STEPS}, batch {BATCH}, threads {THREADS}', fh)
     opt = torch.optim.AdamW(net.parameters(), lr=2e-3, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=2e-3, total_steps=STEPS, pct_start=0.1)
 
@@ -462,7 +524,7 @@ def main():
     log(f'trained in {time.time() - t0:.0f}s', fh)
 
     net.eval()
-    state_path = os.path.join(OUT_DIR, 'model-state.pt')
+    state_path = os.path.join(OUT_DIR, f'model-state-{RECIPE}.pt')
     if calibrate_only:
         net.load_state_dict(torch.load(state_path))
         log(f'calibrate-only: loaded {state_path}', fh)
@@ -543,7 +605,8 @@ def main():
                        'conditions': list(CALIB_CONDITIONS), 'calibFpr': fpr_stats},
         'validatedOn': sources,
         'trainedAt': time.strftime('%Y-%m-%d'),
-        'seed': SEED,
+        'seed': TRAIN_SEED,
+        'recipe': RECIPE,
         'steps': STEPS,
     }
     with open(os.path.join(MODEL_OUT, 'calibration.json'), 'w') as out:

@@ -84,6 +84,7 @@ export function loadCalibration(): ModelCalibration {
     Number.isFinite(parsed.thresholds?.synthetic) &&
     Number.isInteger(parsed.input?.crop) &&
     Number.isInteger(parsed.input?.grid) &&
+    (parsed.input.flip === undefined || typeof parsed.input.flip === 'boolean') &&
     Array.isArray(parsed.validatedOn);
   if (!ok) throw new ModelLoadError(`The detector calibration ${path} is malformed`);
   cachedCalibration = parsed;
