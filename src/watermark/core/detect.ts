@@ -52,6 +52,14 @@ const SCALE_MIN = 0.85;
 const SCALE_MAX = 1.8;
 const SCALE_STEP = 1.004;
 const ANGLE_STEP = (0.22 * Math.PI) / 180;
+/**
+ * Working-plane luma at or beyond which a pixel counts as clipped (the plane is an area average, so
+ * a fully clipped neighbourhood reads at the rail and a mixed one does not), and the share of
+ * clipped pixels needed before the second look is worth its time.
+ */
+const SATURATED_HIGH = 253.5;
+const SATURATED_LOW = 1.5;
+const MIN_RAILED_SHARE = 0.02;
 /** Geometries taken from the comb search to the coherent (pilot) check. */
 const SHORTLIST = 3;
 /** Tile-origin hypotheses (of 16) that are actually decoded. */
@@ -101,6 +109,31 @@ export function whiten(plane: Float32Array, w: number, h: number): Float32Array 
     band[i] = v > 4 ? 4 : v < -4 ? -4 : v;
   }
   return band;
+}
+
+/**
+ * Whitened plane with clipped regions silenced. Where a brightness or contrast change pushed
+ * pixels past 0 or 255 the mark is gone, and the clip boundary is a hard, content-shaped edge whose
+ * high-pass is pure noise for the correlator; a pixel is silenced when any pixel within the
+ * high-pass support (±2) is at the rails. Used only as a second look (see detectMark), because on
+ * black stage backgrounds and white skies that merely touch the rails the half-clipped mark still
+ * carries signal.
+ */
+export function whitenUnclipped(plane: Float32Array, w: number, h: number): Float32Array | undefined {
+  const rail = new Float32Array(w * h);
+  let railed = 0;
+  for (let i = 0; i < rail.length; i++) {
+    const v = plane[i]!;
+    if (v >= SATURATED_HIGH || v <= SATURATED_LOW) {
+      rail[i] = 1;
+      railed++;
+    }
+  }
+  if (railed < rail.length * MIN_RAILED_SHARE) return undefined;
+  const near = boxBlur(rail, w, h, 2);
+  const q = whiten(plane, w, h);
+  for (let i = 0; i < q.length; i++) if (near[i]! > 0) q[i] = 0;
+  return q;
 }
 
 export function halfResolution(
@@ -589,6 +622,18 @@ export function detectMark(
     if (!best || a.z > best.z) best = a;
   }
   if (!best) return { found: false, ...none, reason: 'no candidate geometry' };
+  if (best.z >= PILOT_Z_MIN - 1) {
+    // Second look at the same geometries with clipped regions silenced (brightness ×1.3 on a
+    // picture with large near-white areas): one more decode per geometry, and only when a pilot
+    // was seen, so unmarked pictures rarely pay for it.
+    const qm = whitenUnclipped(plane, width, height);
+    if (qm) {
+      for (const g of geometries) {
+        const a = attempt(qm, width, height, g, params.seed);
+        if (accept(a)) return report(a, true);
+      }
+    }
+  }
   return report(best, false);
 }
 

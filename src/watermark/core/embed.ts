@@ -27,7 +27,7 @@ const TARGET_RMS = 2.0;
 
 /**
  * Compute the per-pixel luma offset for `luma` (values 0–255, width × height). Writes into `out`
- * when given (it may be `luma` itself: the plane is read only through a reduced copy first).
+ * when given (it may be `luma` itself: every read of the plane happens before the first write).
  *
  * @example
  * ```ts
@@ -46,18 +46,24 @@ export function computeMarkDelta(
   const coded = encodePayload(params.payload, params.seed);
   const tile = renderTile(layout, coded, 1, 1, SYNC_AMPLITUDE);
 
-  // Masking is computed at about one to two mask pixels per working pixel (cells are 4 working
-  // pixels wide), which is fine enough for the mark and keeps large images cheap.
-  const k = Math.max(1, Math.round(1 / (2 * s) + 0.5));
-  const small = downsampleBox(luma, width, height, k);
-  const mw = small.w;
-  const mh = small.h;
-  const base = boxBlur(small.data, mw, mh, 1);
-  const act = new Float32Array(mw * mh);
-  for (let i = 0; i < act.length; i++) act[i] = Math.abs(small.data[i]! - base[i]!);
+  // Texture activity is measured at about one to two pixels per working pixel (cells are 4 working
+  // pixels wide), so fine grain still counts as masking; the activity and luma maps are then
+  // pooled to about one pixel per working pixel before smoothing, which is all the amplitude map
+  // needs and keeps the filters cheap at any size.
+  const k1 = Math.max(1, Math.round(1 / (2 * s) + 0.5));
+  const fine = downsampleBox(luma, width, height, k1);
+  const fineBase = boxBlur(fine.data, fine.w, fine.h, 1);
+  const fineAct = new Float32Array(fine.w * fine.h);
+  for (let i = 0; i < fineAct.length; i++) fineAct[i] = Math.abs(fine.data[i]! - fineBase[i]!);
+  const f = Math.max(1, Math.round(1 / (s * k1)));
+  const k = k1 * f;
+  const pooledAct = downsampleBox(fineAct, fine.w, fine.h, f);
+  const base = downsampleBox(fineBase, fine.w, fine.h, f).data;
+  const mw = pooledAct.w;
+  const mh = pooledAct.h;
   // Activity over a window about one cell wide, then smoothed so the amplitude varies gently.
   const r = Math.max(1, Math.round(2 / (s * k)));
-  const activity = boxBlur(boxBlur(act, mw, mh, r), mw, mh, r);
+  const activity = boxBlur(boxBlur(pooledAct.data, mw, mh, r), mw, mh, r);
   const amp = new Float32Array(mw * mh);
   let sumSq = 0;
   for (let i = 0; i < amp.length; i++) {
