@@ -28,6 +28,7 @@ import {
   AUDIO_MIN_DETECT_SAMPLES,
   AUDIO_WORK_RATE,
   detectAudioMark,
+  AudioMarkEmbedder,
   embedAudioMark,
   toWorkingMono,
 } from './core/audio.js';
@@ -149,12 +150,7 @@ export function embedAudioWatermarkPcm(
   const id = parseSoftBindingId(options.payload, 'payload');
   const strength = checkStrength(options.strength);
   const seed = deriveWatermarkSeed(options.key);
-  if (pcm.sampleRate < MIN_EMBED_RATE) {
-    throw new WatermarkError(
-      `Sample rate ${pcm.sampleRate} Hz is too low: the audio mark needs at least ${MIN_EMBED_RATE} Hz (it lives in 0.75–7 kHz)`,
-      { details: { sampleRate: pcm.sampleRate } },
-    );
-  }
+  checkRate(pcm.sampleRate);
   const seconds = pcm.channels[0]!.length / pcm.sampleRate;
   const minSeconds = AUDIO_BLOCK_SAMPLES / AUDIO_WORK_RATE;
   if (seconds < minSeconds) {
@@ -263,7 +259,8 @@ export async function embedAudioWatermark(
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
     throw new TypeError('Expected a function for onProgress');
   }
-  deriveWatermarkSeed(options.key); // validates the key before any work
+  const seed = deriveWatermarkSeed(options.key); // validates the key before any work
+  const payload = Uint8Array.from(Buffer.from(id, 'hex'));
   // Bytes are sniffed before anything is written; a path only has its head read.
   const known = input instanceof Uint8Array ? sniffAudioContainer(input) : undefined;
   return withMediaFile(input, async (path) => {
@@ -273,26 +270,116 @@ export async function embedAudioWatermark(
     if (!stream) throw new UnsupportedFormatError('The input has no audio track to watermark');
     const total = stream.durationSeconds ?? probe.durationSeconds ?? 0;
     if (total > maxSeconds) {
-      throw new MediaTooLargeError(
-        `Audio is ${total.toFixed(1)} s long, over the ${maxSeconds} s limit (the program is marked in memory)`,
-        { details: { seconds: total, maxSeconds } },
-      );
+      throw new MediaTooLargeError(`Audio is ${total.toFixed(1)} s long, over the ${maxSeconds} s limit`, {
+        details: { seconds: total, maxSeconds },
+      });
     }
     const progress = (stage: AudioWatermarkProgress['stage'], done: number): void =>
       options.onProgress?.({ stage, secondsDone: done, secondsTotal: total });
-    const pcm = await decodePlanar(path, stream, maxSeconds, (s) => progress('decode', s));
-    progress('mark', 0);
-    const marked = embedAudioWatermarkPcm(pcm, {
-      payload: id,
-      strength,
-      ...(options.key ? { key: options.key } : {}),
-    });
-    const seconds = pcm.channels[0]!.length / pcm.sampleRate;
-    progress('mark', seconds);
-    const out = await encodeLike(path, format, stream, marked.pcm, (s) => progress('encode', s));
-    progress('encode', seconds);
-    return out;
+    return streamMark(path, format, stream, maxSeconds, { seed, payload, strength }, progress);
   });
+}
+
+/**
+ * Decode → mark → encode as one stream: ffmpeg decodes into a pipe, the core marks a chunk at a
+ * time ({@link AudioMarkEmbedder}) and the marked samples go straight into the encoding ffmpeg, so
+ * the decoder, the mark and the encoder (the slowest part for AAC and MP3) run at the same time on
+ * different cores instead of one after the other, and memory stays bounded.
+ */
+async function streamMark(
+  path: string,
+  format: MediaFormat,
+  stream: AudioStreamInfo,
+  maxSeconds: number,
+  params: { seed: Uint8Array; payload: Uint8Array; strength: number },
+  progress: (stage: AudioWatermarkProgress['stage'], done: number) => void,
+): Promise<Uint8Array> {
+  const nch = stream.channels;
+  const rate = stream.sampleRate;
+  if (!(nch >= 1) || !(rate > 0)) {
+    throw new CorruptMediaError('The audio track has no usable sample rate or channel count', {
+      details: { sampleRate: rate, channels: nch },
+    });
+  }
+  checkRate(rate);
+  const embedder = new AudioMarkEmbedder(nch, rate, params);
+  const dir = await withTempDir();
+  try {
+    const output = join(dir, `marked.${containerExt(format)}`);
+    const sink = await spawnFfmpegSink(encodeArgs(path, format, stream, nch, rate, output));
+    let written = 0;
+    const write = async (planar: Float32Array[]): Promise<void> => {
+      const n = planar[0]!.length;
+      if (n === 0) return;
+      await sink.write(interleave(planar));
+      written += n;
+      progress('mark', written / rate);
+    };
+    try {
+      progress('decode', 0);
+      // 16384-sample blocks (≈ 0.34 s at 48 kHz): small enough that the encoder is fed early.
+      for await (const block of decodeAudioPcm(path, {
+        streamIndex: stream.index,
+        channels: nch,
+        blockFrames: 16384,
+      })) {
+        const n = block.length / nch;
+        if (embedder.samplesIn + n > (maxSeconds + 1) * rate) {
+          throw new MediaTooLargeError(`Audio is longer than the ${maxSeconds} s limit`, {
+            details: { maxSeconds },
+          });
+        }
+        await write(embedder.push(deinterleave(block, nch)));
+      }
+      const seconds = embedder.samplesIn / rate;
+      const minSeconds = AUDIO_BLOCK_SAMPLES / AUDIO_WORK_RATE;
+      if (seconds < minSeconds) {
+        throw new MediaTooSmallError(
+          `Audio is ${seconds.toFixed(2)} s long; watermarking needs at least ${minSeconds.toFixed(3)} s`,
+          { details: { seconds, minSeconds } },
+        );
+      }
+      await write(embedder.end());
+      progress('encode', seconds);
+      await sink.finish();
+    } catch (err) {
+      sink.abort();
+      throw err;
+    }
+    const out = await readFile(output);
+    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function checkRate(rate: number): void {
+  if (rate < MIN_EMBED_RATE) {
+    throw new WatermarkError(
+      `Sample rate ${rate} Hz is too low: the audio mark needs at least ${MIN_EMBED_RATE} Hz (it lives in 0.75–7 kHz)`,
+      { details: { sampleRate: rate } },
+    );
+  }
+}
+
+function deinterleave(block: Float32Array, nch: number): Float32Array[] {
+  if (nch === 1) return [block];
+  const n = block.length / nch;
+  const out = Array.from({ length: nch }, () => new Float32Array(n));
+  for (let i = 0; i < n; i++) for (let c = 0; c < nch; c++) out[c]![i] = block[i * nch + c]!;
+  return out;
+}
+
+function interleave(planar: readonly Float32Array[]): Uint8Array {
+  const nch = planar.length;
+  if (nch === 1) return new Uint8Array(planar[0]!.buffer, planar[0]!.byteOffset, planar[0]!.byteLength);
+  const n = planar[0]!.length;
+  const buf = new Float32Array(n * nch);
+  for (let c = 0; c < nch; c++) {
+    const ch = planar[c]!;
+    for (let i = 0; i < n; i++) buf[i * nch + c] = ch[i]!;
+  }
+  return new Uint8Array(buf.buffer);
 }
 
 /**
@@ -339,40 +426,6 @@ export async function detectAudioWatermark(
   }
 }
 
-async function decodePlanar(
-  path: string,
-  stream: AudioStreamInfo,
-  maxSeconds: number,
-  onSeconds: (s: number) => void,
-): Promise<AudioPcm> {
-  const nch = stream.channels;
-  const rate = stream.sampleRate;
-  if (!(nch >= 1) || !(rate > 0)) {
-    throw new CorruptMediaError('The audio track has no usable sample rate or channel count', {
-      details: { sampleRate: rate, channels: nch },
-    });
-  }
-  const parts: Float32Array[] = [];
-  let frames = 0;
-  for await (const block of decodeAudioPcm(path, { streamIndex: stream.index, channels: nch })) {
-    parts.push(block);
-    frames += block.length / nch;
-    if (frames > (maxSeconds + 1) * rate) {
-      throw new MediaTooLargeError(`Audio is longer than the ${maxSeconds} s limit`, {
-        details: { maxSeconds },
-      });
-    }
-    onSeconds(frames / rate);
-  }
-  const channels = Array.from({ length: nch }, () => new Float32Array(frames));
-  let f = 0;
-  for (const block of parts) {
-    const n = block.length / nch;
-    for (let i = 0; i < n; i++, f++) for (let c = 0; c < nch; c++) channels[c]![f] = block[i * nch + c]!;
-  }
-  return { sampleRate: rate, channels };
-}
-
 /** Standard MP3/AAC bitrate at or above the source's (at least 128 kb/s), in kb/s. */
 function bitrateFor(stream: AudioStreamInfo): number {
   const src = stream.bitRate ? stream.bitRate / 1000 : 128;
@@ -380,24 +433,24 @@ function bitrateFor(stream: AudioStreamInfo): number {
   return steps.find((s) => s >= src - 4) ?? 320;
 }
 
-/** Encode PCM into the input's container/codec, copying every other stream and the metadata. */
-async function encodeLike(
+function containerExt(format: MediaFormat): string {
+  return format === 'wav' || format === 'mp3' || format === 'mov' || format === 'm4a' ? format : 'mp4';
+}
+
+/** ffmpeg arguments that encode f32le PCM from stdin into the input's container/codec, copying every other stream and the metadata. */
+function encodeArgs(
   source: string,
   format: MediaFormat,
   stream: AudioStreamInfo,
-  pcm: AudioPcm,
-  onSeconds: (s: number) => void,
-): Promise<Uint8Array> {
-  const nch = pcm.channels.length;
-  const ext = format === 'wav' || format === 'mp3' || format === 'mov' || format === 'm4a' ? format : 'mp4';
-  const dir = await withTempDir();
-  const output = join(dir, `marked.${ext}`);
+  nch: number,
+  rate: number,
+  output: string,
+): string[] {
   // With two inputs ffmpeg reads each in its own thread through a queue of 8 packets by default;
   // small raw-PCM packets then trickle (60 s of WAV took 1.5 s instead of 0.2 s): a deep queue
-  // removes the stall.
+  // removes the stall, and lets ffmpeg take marked samples as fast as they come.
   const queue = ['-thread_queue_size', '4096'];
-  const rate = String(pcm.sampleRate);
-  const args = [...queue, '-f', 'f32le', '-ar', rate, '-ac', String(nch), '-i', 'pipe:0'];
+  const args = [...queue, '-f', 'f32le', '-ar', String(rate), '-ac', String(nch), '-i', 'pipe:0'];
   args.push(...queue, '-i', source);
   if (format === 'wav') {
     // Same sample format as the source (pcm_s16le, pcm_s24le, pcm_f32le…); ffmpeg saturates on
@@ -416,29 +469,7 @@ async function encodeLike(
     args.push(`-c:a:0`, codec, `-b:a:0`, `${bitrateFor(stream)}k`, '-movflags', '+faststart');
   }
   args.push('-y', output);
-  try {
-    const sink = await spawnFfmpegSink(args);
-    try {
-      const len = pcm.channels[0]!.length;
-      const chunk = 65536;
-      for (let start = 0; start < len; start += chunk) {
-        const n = Math.min(chunk, len - start);
-        const buf = new Float32Array(n * nch);
-        for (let i = 0; i < n; i++)
-          for (let c = 0; c < nch; c++) buf[i * nch + c] = pcm.channels[c]![start + i]!;
-        await sink.write(new Uint8Array(buf.buffer));
-        onSeconds((start + n) / pcm.sampleRate);
-      }
-      await sink.finish();
-    } catch (err) {
-      sink.abort();
-      throw err;
-    }
-    const out = await readFile(output);
-    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  return args;
 }
 
 function concat(parts: readonly Float32Array[], n: number): Float32Array {

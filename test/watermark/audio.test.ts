@@ -7,7 +7,8 @@ import {
   embedAudioWatermarkPcm,
   type AudioPcm,
 } from '../../src/watermark/audio.js';
-import { resampleAudio } from '../../src/watermark/core/audio-resample.js';
+import { Resampler, resampleAudio } from '../../src/watermark/core/audio-resample.js';
+import { AudioMarkEmbedder, embedAudioMark } from '../../src/watermark/core/audio.js';
 import {
   encodePcm,
   ffmpegPipe,
@@ -77,6 +78,58 @@ describe('audio watermark on PCM', () => {
       const r = detectAudioWatermarkPcm(excerpt(attacked, 1.1, 6));
       expect(r.found, `${name}: ${r.reason}`).toBe(true);
       expect(r.payload).toBe(ID);
+    }
+  });
+
+  it('streams: any split of the input gives the same marked samples as one piece', () => {
+    const params = { seed: new Uint8Array(32).fill(7), payload: new Uint8Array(8).fill(0x5a), strength: 1 };
+    for (const rate of [RATE, 44100]) {
+      const prog = musicLike(7.3, rate, 3);
+      const whole = embedAudioMark(prog, rate, params);
+      const emb = new AudioMarkEmbedder(2, rate, params);
+      const parts: Float32Array[][] = [];
+      const sizes = [1, 4095, 70000, 333, 100000];
+      for (let at = 0, k = 0; at < prog[0]!.length; k++) {
+        const n = Math.min(sizes[k % sizes.length]!, prog[0]!.length - at);
+        parts.push(emb.push(prog.map((c) => c.subarray(at, at + n))));
+        at += n;
+      }
+      parts.push(emb.end());
+      for (let c = 0; c < 2; c++) {
+        const got = new Float32Array(prog[0]!.length);
+        let o = 0;
+        for (const p of parts) {
+          got.set(p[c]!, o);
+          o += p[c]!.length;
+        }
+        expect(o).toBe(prog[0]!.length);
+        let maxDiff = 0;
+        for (let i = 0; i < got.length; i++)
+          maxDiff = Math.max(maxDiff, Math.abs(got[i]! - whole.channels[c]![i]!));
+        expect(maxDiff).toBeLessThan(1e-6);
+      }
+      expect(Math.abs(emb.snrDb - whole.snrDb)).toBeLessThan(1e-6);
+    }
+  });
+
+  it('resamples in pieces exactly as in one call', () => {
+    const x = musicLike(1, 44100, 5)[0]!;
+    for (const [from, to] of [
+      [44100, 16000],
+      [16000, 48000],
+      [22050, 16000],
+    ] as const) {
+      const src = from === 44100 ? x : resampleAudio(x, 44100, from);
+      const whole = resampleAudio(src, from, to);
+      const r = new Resampler(from, to);
+      const got = new Float32Array(whole.length);
+      let done = 0;
+      for (const n of [7, 1000, 20000, src.length]) {
+        const ready = n >= src.length ? whole.length : r.outputsReady(n);
+        r.process(src, 0, n >= src.length ? src.length : n, done, ready, got, done);
+        done = ready;
+      }
+      expect(Array.from(got)).toEqual(Array.from(whole));
     }
   });
 

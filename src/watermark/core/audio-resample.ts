@@ -46,18 +46,10 @@ const KERNEL = (() => {
 export function resampleAudio(input: Float32Array, fromRate: number, toRate: number): Float32Array {
   if (!(fromRate > 0) || !(toRate > 0)) throw new RangeError('Expected positive sample rates');
   if (fromRate === toRate) return input.slice();
-  const outLen = Math.round((input.length * toRate) / fromRate);
-  // Cut-off in cycles per input sample; the kernel's zero crossings are 1/(2·fc) input samples apart.
-  const fc = (0.5 * CUTOFF * Math.min(fromRate, toRate)) / fromRate;
-  const scale = 2 * fc; // lobes per input sample
-  const half = ZERO_CROSSINGS / scale; // kernel half-width in input samples
-  if (Number.isInteger(fromRate) && Number.isInteger(toRate)) {
-    const g = gcd(fromRate, toRate);
-    const P = fromRate / g;
-    const Q = toRate / g;
-    if (Q <= MAX_PHASES) return polyphase(input, outLen, P, Q, scale, half);
-  }
-  return tabulated(input, outLen, fromRate / toRate, scale, half);
+  const r = new Resampler(fromRate, toRate);
+  const out = new Float32Array(r.outputLength(input.length));
+  r.process(input, 0, input.length, 0, out.length, out, 0);
+  return out;
 }
 
 const MAX_PHASES = 4096;
@@ -68,19 +60,159 @@ function gcd(a: number, b: number): number {
 }
 
 /**
- * Rational ratio P/Q (input samples per output sample): output o sits at input o·P/Q, whose
- * fractional part takes only Q values, so every phase gets its own precomputed taps and the inner
- * loop is a plain dot product (5–6× faster than interpolating the kernel table per tap).
+ * A rate converter that can produce any range of output samples from a window of its input, so a
+ * long program can be converted piece by piece as it streams in (the audio embedder overlaps its
+ * work with ffmpeg's decoding and encoding this way). Every output sample is a pure function of
+ * the input around it: converting in pieces gives exactly what one whole call gives.
  */
-function polyphase(
-  input: Float32Array,
-  outLen: number,
-  P: number,
-  Q: number,
-  scale: number,
-  half: number,
-): Float32Array {
-  const H = Math.ceil(half);
+export class Resampler {
+  readonly fromRate: number;
+  readonly toRate: number;
+  /** Rational ratio P/Q (input samples per output sample) when the polyphase path applies. */
+  private readonly P: number = 0;
+  private readonly Q: number = 0;
+  /** Polyphase taps [Q × width] and half-width H (taps span input base − H + 1 … base + H). */
+  private readonly taps: Float64Array | undefined;
+  private readonly H: number;
+  private readonly scale: number;
+  private readonly half: number;
+
+  constructor(fromRate: number, toRate: number) {
+    if (!(fromRate > 0) || !(toRate > 0)) throw new RangeError('Expected positive sample rates');
+    this.fromRate = fromRate;
+    this.toRate = toRate;
+    // Cut-off in cycles per input sample; the kernel's zero crossings are 1/(2·fc) input samples apart.
+    const fc = (0.5 * CUTOFF * Math.min(fromRate, toRate)) / fromRate;
+    this.scale = 2 * fc; // lobes per input sample
+    this.half = ZERO_CROSSINGS / this.scale; // kernel half-width in input samples
+    this.H = Math.ceil(this.half);
+    this.taps = undefined;
+    if (Number.isInteger(fromRate) && Number.isInteger(toRate)) {
+      const g = gcd(fromRate, toRate);
+      if (toRate / g <= MAX_PHASES) {
+        this.P = fromRate / g;
+        this.Q = toRate / g;
+        this.taps = polyphaseTaps(this.Q, this.H, this.scale);
+      }
+    }
+  }
+
+  /** Output samples for `n` input samples. */
+  outputLength(n: number): number {
+    return Math.round((n * this.toRate) / this.fromRate);
+  }
+
+  /** Input samples [0, result) that output sample `o` depends on (exclusive end). */
+  inputEnd(o: number): number {
+    if (this.taps) return Math.floor((o * this.P) / this.Q) + this.H + 1;
+    return Math.floor((o * this.fromRate) / this.toRate + this.half) + 1;
+  }
+
+  /** How many leading output samples depend only on input samples before `n`. */
+  outputsReady(n: number): number {
+    let o = Math.max(0, Math.floor(((n - this.H - 2) * this.toRate) / this.fromRate));
+    while (o > 0 && this.inputEnd(o - 1) > n) o--;
+    while (this.inputEnd(o) <= n) o++;
+    return o;
+  }
+
+  /**
+   * Output samples [o0, o1) into `out` from `outOffset`. `input[i - base]` holds input sample i
+   * for base ≤ i < n; samples at or past `n` count as zero (the end of the program), samples
+   * before `base` must not be needed (callers keep the window the kernel reaches).
+   */
+  process(
+    input: Float32Array,
+    base: number,
+    n: number,
+    o0: number,
+    o1: number,
+    out: Float32Array,
+    outOffset: number,
+  ): void {
+    if (this.taps) this.polyphase(input, base, n, o0, o1, out, outOffset);
+    else this.tabulated(input, base, n, o0, o1, out, outOffset);
+  }
+
+  /**
+   * Rational ratio P/Q: output o sits at input o·P/Q, whose fractional part takes only Q values,
+   * so every phase has its own precomputed taps and the inner loop is a plain dot product (5–6×
+   * faster than interpolating the kernel table per tap).
+   */
+  private polyphase(
+    input: Float32Array,
+    inBase: number,
+    n: number,
+    o0: number,
+    o1: number,
+    out: Float32Array,
+    outOffset: number,
+  ): void {
+    const { P, Q, H } = this;
+    const taps = this.taps!;
+    const width = 2 * H;
+    for (let o = o0; o < o1; o++) {
+      const num = o * P;
+      const base = Math.floor(num / Q);
+      const r = num - base * Q;
+      const first = base - H + 1;
+      const t0 = r * width;
+      let acc = 0;
+      if (first >= inBase && first + width <= n) {
+        const i0 = first - inBase;
+        // Four independent accumulators: the additions pipeline instead of waiting on each other.
+        let a1 = 0;
+        let a2 = 0;
+        let a3 = 0;
+        let k = 0;
+        for (; k + 3 < width; k += 4) {
+          acc += input[i0 + k]! * taps[t0 + k]!;
+          a1 += input[i0 + k + 1]! * taps[t0 + k + 1]!;
+          a2 += input[i0 + k + 2]! * taps[t0 + k + 2]!;
+          a3 += input[i0 + k + 3]! * taps[t0 + k + 3]!;
+        }
+        for (; k < width; k++) acc += input[i0 + k]! * taps[t0 + k]!;
+        acc += a1 + a2 + a3;
+      } else {
+        for (let k = 0; k < width; k++) {
+          const i = first + k;
+          if (i >= 0 && i < n) acc += input[i - inBase]! * taps[t0 + k]!;
+        }
+      }
+      out[outOffset + o - o0] = acc;
+    }
+  }
+
+  private tabulated(
+    input: Float32Array,
+    inBase: number,
+    n: number,
+    o0: number,
+    o1: number,
+    out: Float32Array,
+    outOffset: number,
+  ): void {
+    const step = this.fromRate / this.toRate;
+    const { scale, half } = this;
+    const gain = scale; // unity DC gain
+    for (let o = o0; o < o1; o++) {
+      const pos = o * step;
+      const lo = Math.max(0, Math.ceil(pos - half));
+      const hi = Math.min(n - 1, Math.floor(pos + half));
+      let acc = 0;
+      for (let i = lo; i <= hi; i++) {
+        const u = Math.abs(i - pos) * scale * TABLE_STEPS;
+        const k = u | 0;
+        const f = u - k;
+        const h = KERNEL[k]! + f * (KERNEL[k + 1]! - KERNEL[k]!);
+        acc += input[i - inBase]! * h;
+      }
+      out[outOffset + o - o0] = acc * gain;
+    }
+  }
+}
+
+function polyphaseTaps(Q: number, H: number, scale: number): Float64Array {
   const width = 2 * H;
   const taps = new Float64Array(Q * width);
   for (let r = 0; r < Q; r++) {
@@ -90,38 +222,7 @@ function polyphase(
       taps[r * width + k] = kernelAt(d) * scale;
     }
   }
-  const out = new Float32Array(outLen);
-  const n = input.length;
-  for (let o = 0; o < outLen; o++) {
-    const num = o * P;
-    const base = Math.floor(num / Q);
-    const r = num - base * Q;
-    const first = base - H + 1;
-    const t0 = r * width;
-    let acc = 0;
-    if (first >= 0 && first + width <= n) {
-      // Four independent accumulators: the additions pipeline instead of waiting on each other.
-      let a1 = 0;
-      let a2 = 0;
-      let a3 = 0;
-      let k = 0;
-      for (; k + 3 < width; k += 4) {
-        acc += input[first + k]! * taps[t0 + k]!;
-        a1 += input[first + k + 1]! * taps[t0 + k + 1]!;
-        a2 += input[first + k + 2]! * taps[t0 + k + 2]!;
-        a3 += input[first + k + 3]! * taps[t0 + k + 3]!;
-      }
-      for (; k < width; k++) acc += input[first + k]! * taps[t0 + k]!;
-      acc += a1 + a2 + a3;
-    } else {
-      for (let k = 0; k < width; k++) {
-        const i = first + k;
-        if (i >= 0 && i < n) acc += input[i]! * taps[t0 + k]!;
-      }
-    }
-    out[o] = acc;
-  }
-  return out;
+  return taps;
 }
 
 function kernelAt(u: number): number {
@@ -129,31 +230,4 @@ function kernelAt(u: number): number {
   const x = u * TABLE_STEPS;
   const k = Math.floor(x);
   return KERNEL[k]! + (x - k) * (KERNEL[k + 1]! - KERNEL[k]!);
-}
-
-function tabulated(
-  input: Float32Array,
-  outLen: number,
-  step: number,
-  scale: number,
-  half: number,
-): Float32Array {
-  const out = new Float32Array(outLen);
-  const gain = scale; // unity DC gain
-  const n = input.length;
-  for (let o = 0; o < outLen; o++) {
-    const pos = o * step;
-    const lo = Math.max(0, Math.ceil(pos - half));
-    const hi = Math.min(n - 1, Math.floor(pos + half));
-    let acc = 0;
-    for (let i = lo; i <= hi; i++) {
-      const u = Math.abs(i - pos) * scale * TABLE_STEPS;
-      const k = u | 0;
-      const f = u - k;
-      const h = KERNEL[k]! + f * (KERNEL[k + 1]! - KERNEL[k]!);
-      acc += input[i]! * h;
-    }
-    out[o] = acc * gain;
-  }
-  return out;
 }
