@@ -7,6 +7,7 @@ import {
   detectMark,
   encodePayload,
 } from '../../src/watermark/core/index.js';
+import { whiten, whitenUnclipped } from '../../src/watermark/core/detect.js';
 import { lcg, plane } from './helpers.js';
 
 const seedA = Uint8Array.from({ length: 32 }, (_, i) => i * 7 + 1);
@@ -99,5 +100,43 @@ describe('core embed + detect on planes', () => {
     const d = computeMarkDelta(p, W, H, { seed: seedA, payload, strength: 1 });
     const mse = d.reduce((s, v) => s + v * v, 0) / d.length;
     expect(10 * Math.log10((255 * 255) / mse)).toBeGreaterThanOrEqual(42);
+  });
+
+  it('second look: silences pixels near the rails, and only when enough of the picture is clipped', () => {
+    const p = plane('textured', W, H, 9);
+    expect(whitenUnclipped(p, W, H)).toBeUndefined(); // nothing at 0 or 255
+    // A clipped white block (as brightness ×1.3 leaves on paper): its ±2 px surround goes silent.
+    for (let y = 100; y < 200; y++) for (let x = 100; x < 300; x++) p[y * W + x] = 255;
+    const q = whitenUnclipped(p, W, H)!;
+    const plain = whiten(p, W, H);
+    expect(q[150 * W + 98]).toBe(0); // two pixels left of the block
+    expect(q[150 * W + 97]).toBe(plain[150 * W + 97]); // three pixels left: untouched
+    expect(q[300 * W + 400]).toBe(plain[300 * W + 400]);
+  });
+
+  it('survives brightness ×1.3 that clips a quarter of a hatched picture to white', () => {
+    const p = new Float32Array(W * H);
+    const r = lcg(21);
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) {
+        // Engraving-like: fine hatching on paper between 150 and 230.
+        const hatch = Math.sin((x + y) / 2.1) > 0.3 ? -30 : 0;
+        p[y * W + x] = 190 + 40 * Math.sin(x / 90) * Math.cos(y / 70) + hatch + 10 * (r() - 0.5);
+      }
+    }
+    const d = computeMarkDelta(p, W, H, { seed: seedA, payload, strength: 1 });
+    let railed = 0;
+    const attacked = p.map((v, i) => {
+      const out = Math.max(
+        0,
+        Math.min(255, Math.round(1.3 * Math.max(0, Math.min(255, Math.round(v + d[i]!))))),
+      );
+      if (out === 255) railed++;
+      return out;
+    });
+    expect(railed / attacked.length).toBeGreaterThan(0.1);
+    const found = detectMark(attacked, W, H, { seed: seedA });
+    expect(found.found).toBe(true);
+    expect(Array.from(found.payload!)).toEqual(Array.from(payload));
   });
 });
