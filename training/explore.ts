@@ -29,7 +29,12 @@ async function transform(bytes: Uint8Array, condition: Condition): Promise<Uint8
   if (condition === 'normalised') {
     const side = Math.min(w, h);
     out = await sharp(bytes)
-      .extract({ left: Math.floor((w - side) / 2), top: Math.floor((h - side) / 2), width: side, height: side })
+      .extract({
+        left: Math.floor((w - side) / 2),
+        top: Math.floor((h - side) / 2),
+        width: side,
+        height: side,
+      })
       .resize(256, 256, { kernel: 'lanczos3' })
       .jpeg({ quality: 90 })
       .toBuffer();
@@ -75,7 +80,9 @@ async function main(): Promise<void> {
   for (const cond of ['original', 'normalised', 'jpeg75', 'resize50'] as Condition[]) {
     for (const { name } of sessions) out[name]![cond] = {};
     for (const [path, e] of entries) {
-      const px = await decodeImageRgb(await transform(new Uint8Array(readFileSync(join(fixtures, path))), cond));
+      const px = await decodeImageRgb(
+        await transform(new Uint8Array(readFileSync(join(fixtures, path))), cond),
+      );
       const perModel: Record<string, Record<string, number[]>> = {};
       for (const { name } of sessions) perModel[name] = {};
       for (const g of grids) {
@@ -102,7 +109,12 @@ async function main(): Promise<void> {
   }
   mkdirSync(join(repoRoot, 'training', 'out'), { recursive: true });
   for (const { name } of sessions) {
-    const file = join(repoRoot, 'training', 'out', `explore-${name}${split === 'calib' ? '' : `-${split}`}.json`);
+    const file = join(
+      repoRoot,
+      'training',
+      'out',
+      `explore-${name}${split === 'calib' ? '' : `-${split}`}.json`,
+    );
     writeFileSync(file, JSON.stringify(out[name]));
     console.log(`wrote ${file}`);
   }

@@ -69,7 +69,7 @@ RECIPES = {
     'v2': {'version': '2.0.0', 'file': 'provmark-detect-v2.onnx', 'steps': 4500, 'seed': SEED, 'kv': True},
     'v3': {'version': '3.0.0', 'file': 'provmark-detect-v3.onnx', 'steps': 6000, 'seed': SEED + 3, 'kv': False},
 }
-RECIPE = os.environ.get('PROVMARK_RECIPE', 'v3')
+RECIPE = os.environ.get('PROVMARK_RECIPE', 'v3')  # unset: build the shipped configuration (see ship())
 if RECIPE not in RECIPES:
     raise SystemExit(f'train: unknown PROVMARK_RECIPE {RECIPE!r} (expected one of {sorted(RECIPES)})')
 MODEL_VERSION = RECIPES[RECIPE]['version']
@@ -83,6 +83,7 @@ MODEL_OUT = os.path.abspath(os.environ.get('PROVMARK_MODEL_OUT', os.path.join(OU
 # Conditions under which the calib split is scored for Platt scaling and thresholds (see calib_conditions()).
 CALIB_CONDITIONS = ('original', 'normalised', 'jpeg75', 'resize50')
 BATCH = 32
+STOP_AT = int(os.environ.get('PROVMARK_STOP_AT', '0'))  # > 0: stop after this step (reproduction checks only)
 THREADS = int(os.environ.get('PROVMARK_TRAIN_THREADS', '1'))
 
 
@@ -518,6 +519,8 @@ def main():
         running = 0.98 * running + 0.02 * float(loss) if step > 1 else float(loss)
         if step % 100 == 0:
             log(f'step {step}/{STEPS} loss {running:.4f} ({(time.time() - t0) / step * 1000:.0f} ms/step)', fh)
+        if step == STOP_AT:  # debugging aid: the schedule stays that of STEPS, training ends here
+            break
         if step % 1200 == 0 or step == STEPS:
             z = calib_logits()
             log(f'  calib AUC {auc([r["label"] for r in calib_rows], z):.4f}', fh)
@@ -625,5 +628,43 @@ def main():
     return 0
 
 
+# ---------------------------------------------------------------- the shipped configuration
+# What `npm run train:detect` builds by default (PROVMARK_RECIPE unset): the members below, trained one after the
+# other (a member whose ONNX file already exists in training/out/candidate-<recipe>/ is reused unless --retrain),
+# combined into one ONNX graph by training/ensemble.py, scored on the calib split through the TypeScript path
+# (training/explore.ts) and calibrated by training/calibrate.py. Everything lands in training/out/candidate-ship/;
+# copying it into src/detect/models is a separate, manual step taken only when the shipping rule in MODEL_CARD.md
+# is met on the calib split.
+SHIP = {'members': ('v1', 'v3'), 'file': 'provmark-detect-v1v3.onnx', 'version': '3.0.0', 'grid': 3, 'flip': False}
+
+
+def ship():
+    import subprocess
+    here = os.path.dirname(os.path.abspath(__file__))
+    members = []
+    for m in SHIP['members']:
+        path = os.path.join(OUT_DIR, f'candidate-{m}', RECIPES[m]['file'])
+        if '--retrain' in sys.argv or not os.path.exists(path):
+            subprocess.run([sys.executable, os.path.abspath(__file__)], env={**os.environ, 'PROVMARK_RECIPE': m},
+                           check=True)
+        members.append(path)
+    out_dir = os.path.join(OUT_DIR, 'candidate-ship')
+    os.makedirs(out_dir, exist_ok=True)
+    model = os.path.join(out_dir, SHIP['file'])
+    if len(members) == 1:
+        import shutil
+        shutil.copyfile(members[0], model)
+    else:
+        subprocess.run([sys.executable, os.path.join(here, 'ensemble.py'), model, *members], check=True)
+    grids = f"--grids={SHIP['grid']}"
+    subprocess.run(['npx', 'tsx', os.path.join(here, 'explore.ts'), f'ship={model}', grids], cwd=REPO, check=True)
+    subprocess.run([sys.executable, os.path.join(here, 'calibrate.py'), os.path.join(OUT_DIR, 'explore-ship.json'),
+                    model, f"--grid={SHIP['grid']}", *(['--flip'] if SHIP['flip'] else []),
+                    f"--version={SHIP['version']}", f"--recipe=mean of {'+'.join(SHIP['members'])} (training/train.py)",
+                    f"--out={os.path.join(out_dir, 'calibration.json')}"], check=True)
+    print(f'train: shipped configuration built in {out_dir}')
+    return 0
+
+
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(ship() if 'PROVMARK_RECIPE' not in os.environ else main())
