@@ -9,7 +9,8 @@ import {
   encodeSigStructure,
   type SigningAlgorithm,
 } from './cose.js';
-import { BytesBlob, loadEngine } from './engine.js';
+import { BytesBlob, ENGINE_SIGN_LIMIT, loadEngine } from './engine.js';
+import { checkByteLimit } from '../media/io.js';
 import { parseEngineError, toSigningError } from './engine-errors.js';
 import { SigningError } from '../errors.js';
 
@@ -51,6 +52,9 @@ export interface EngineSignResult {
 const COSE_OVERHEAD = 2048;
 
 export async function signWithEngine(req: EngineSignRequest): Promise<EngineSignResult> {
+  // Over the cap the engine aborts the whole process; callers check earlier, this is the backstop.
+  checkByteLimit(req.asset.length, 'asset', ENGINE_SIGN_LIMIT);
+  for (const ing of req.ingredients ?? []) checkByteLimit(ing.bytes.length, 'ingredient', ENGINE_SIGN_LIMIT);
   const c2pa = await loadEngine();
   const { signer } = req;
   const protectedHeader = encodeProtectedHeader(signer.alg, signer.certificateChain);

@@ -2,7 +2,8 @@
  * Read a manifest store with the engine. Outcomes are data: a store, "no manifest",
  * "remote manifest only", or an engine failure for the caller to turn into a verdict.
  */
-import { loadEngine } from './engine.js';
+import { ENGINE_READ_LIMIT, loadEngine } from './engine.js';
+import { checkByteLimit } from '../media/io.js';
 import { NO_MANIFEST_KINDS, parseEngineError, type EngineFailure } from './engine-errors.js';
 
 /** The parts of the engine's manifest-store JSON that provmark reads (snake_case, as the engine writes). */
@@ -66,6 +67,7 @@ export async function readManifestStore(
   contextJson: string,
   options: { readonly crJson?: boolean } = {},
 ): Promise<EngineReadResult> {
+  checkByteLimit(bytes.length, 'input', ENGINE_READ_LIMIT);
   const c2pa = await loadEngine();
   let reader;
   try {

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { RepositoryError, isProvmarkError } from '../errors.js';
+import { ENGINE_SIGN_LIMIT } from '../c2pa/engine.js';
 import { readMediaInput } from '../media/io.js';
 import { sniffFormat } from '../media/sniff.js';
 import type { ManifestRepository } from '../repository/types.js';
@@ -77,7 +78,7 @@ export async function protect(input: MediaInput, options: ProtectOptions): Promi
     throw new TypeError('Expected a ManifestRepository (openRepository()) for repository');
   }
   if (!signer || typeof signer.sign !== 'function') throw new TypeError('Expected a Signer for signer');
-  const original = await readMediaInput(input);
+  const original = await readMediaInput(input, 'input', ENGINE_SIGN_LIMIT);
   const format = sniffFormat(original);
   if (format.kind === 'manifest')
     throw new RangeError('Expected a media file to protect but received a C2PA manifest store');

@@ -1,5 +1,6 @@
 import { signWithEngine, type ClaimSigner, type EngineIngredientInput } from '../c2pa/build.js';
 import { engineContextJson } from '../c2pa/context.js';
+import { ENGINE_SIGN_LIMIT } from '../c2pa/engine.js';
 import { CredentialError, SigningError } from '../errors.js';
 import { makeThumbnail, readImageInfo } from '../media/image.js';
 import { readMediaInput } from '../media/io.js';
@@ -65,7 +66,7 @@ export async function sign(input: MediaInput, options: SignOptions): Promise<Sig
       'Expected a Signer (createPemSigner, createEd25519Signer or createCallbackSigner) for signer',
     );
   }
-  const asset = await readMediaInput(input);
+  const asset = await readMediaInput(input, 'input', ENGINE_SIGN_LIMIT);
   const format = sniffFormat(asset);
   if (format.kind === 'manifest')
     throw new RangeError('Expected a media file to sign but received a C2PA manifest store');
@@ -74,7 +75,7 @@ export async function sign(input: MediaInput, options: SignOptions): Promise<Sig
 
   const ingredients: EngineIngredientInput[] = [];
   if (options.parent !== undefined) {
-    const parent = await readMediaInput(options.parent, 'parent');
+    const parent = await readMediaInput(options.parent, 'parent', ENGINE_SIGN_LIMIT);
     const parentFormat = sniffFormat(parent);
     ingredients.push({
       json: {

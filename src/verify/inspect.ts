@@ -6,6 +6,7 @@
  */
 import { engineContextJson } from '../c2pa/context.js';
 import { readManifestStore } from '../c2pa/read.js';
+import { ENGINE_READ_LIMIT } from '../c2pa/engine.js';
 import type { DetectOptions, DetectReport } from '../detect/types.js';
 import { isProvmarkError } from '../errors.js';
 import { readMediaInput } from '../media/io.js';
@@ -86,7 +87,7 @@ const HARD_BINDING_MISMATCH = new Set([
  */
 export async function inspect(input: MediaInput, options: InspectOptions = {}): Promise<ProvenanceReport> {
   if (options === null || typeof options !== 'object') throw new TypeError('Expected an options object');
-  const bytes = await readMediaInput(input);
+  const bytes = await readMediaInput(input, 'input', ENGINE_READ_LIMIT);
   const verification = await verify(bytes, {
     ...(options.trust ? { trust: options.trust } : {}),
     detailed: true,

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { engineContextJson } from '../c2pa/context.js';
 import type { EngineReadResult, EngineStore } from '../c2pa/read.js';
 import { readManifestStore } from '../c2pa/read.js';
+import { ENGINE_READ_LIMIT } from '../c2pa/engine.js';
 import { isProvmarkError } from '../errors.js';
 import { readMediaInput } from '../media/io.js';
 import { FORMATS, sniffFormat, type FormatInfo } from '../media/sniff.js';
@@ -43,7 +44,7 @@ const TRUST_ONLY_FAILURES = new Set(['signingCredential.untrusted']);
  */
 export async function verify(input: MediaInput, options: VerifyOptions = {}): Promise<VerifyReport> {
   if (options === null || typeof options !== 'object') throw new TypeError('Expected an options object');
-  const bytes = await readMediaInput(input);
+  const bytes = await readMediaInput(input, 'input', ENGINE_READ_LIMIT);
   let format: FormatInfo;
   try {
     format = sniffFormat(bytes);
@@ -55,7 +56,12 @@ export async function verify(input: MediaInput, options: VerifyOptions = {}): Pr
     fetchRemoteManifests: options.fetchRemoteManifests ?? false,
   });
   if (options.sidecar !== undefined)
-    return verifySidecar(bytes, format, await readMediaInput(options.sidecar, 'sidecar'), contextJson);
+    return verifySidecar(
+      bytes,
+      format,
+      await readMediaInput(options.sidecar, 'sidecar', ENGINE_READ_LIMIT),
+      contextJson,
+    );
   return toReport(
     format,
     await readManifestStore(bytes, format.mime, contextJson, { crJson: options.detailed ?? false }),

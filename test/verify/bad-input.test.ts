@@ -126,3 +126,45 @@ describe('sign refuses bad input with coded errors and writes nothing', () => {
     expect((await readdir(dir)).sort()).toEqual(['ok.bin']);
   });
 });
+
+describe('files over what the C2PA engine can hold are refused up front', () => {
+  // Measured limits of the 32-bit WebAssembly engine (src/c2pa/engine.ts): past them it aborts the
+  // process or reports a false `invalid`. A sparse file has the size without using the disk.
+  it('sign, protect, verify and inspect refuse a 2 GiB path before reading it', async () => {
+    const { open } = await import('node:fs/promises');
+    const { protect } = await import('../../src/sign/index.js');
+    const { inspect } = await import('../../src/verify/index.js');
+    const { openRepository } = await import('../../src/repository/index.js');
+    const dir = await mkdtemp(join(tmpdir(), 'provmark-big-'));
+    const path = join(dir, 'huge.mp4');
+    const fh = await open(path, 'w');
+    await fh.truncate(2 * 1024 ** 3);
+    await fh.close();
+    const { signer } = await devSigner();
+    const rssBefore = process.memoryUsage().rss;
+    const err = await sign(path, { signer }).catch((e: unknown) => e as ProvmarkError);
+    expect(err).toBeInstanceOf(ProvmarkError);
+    expect((err as ProvmarkError).code).toBe('ERR_MEDIA_TOO_LARGE');
+    expect((err as ProvmarkError).message).toMatch(/2 GiB.*can sign at most.*768 MiB/);
+    expect((err as ProvmarkError).details).toMatchObject({
+      bytes: 2 * 1024 ** 3,
+      maxBytes: 768 * 1024 ** 2,
+      path,
+    });
+    expect(await codeOf(verify(path))).toBe('ERR_MEDIA_TOO_LARGE');
+    expect(await codeOf(inspect(path))).toBe('ERR_MEDIA_TOO_LARGE');
+    const repository = await openRepository(join(dir, 'r.db'));
+    try {
+      expect(await codeOf(protect(path, { signer, repository }))).toBe('ERR_MEDIA_TOO_LARGE');
+    } finally {
+      await repository.close();
+    }
+    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(256 * 1024 ** 2); // nothing was read
+  });
+
+  it('sign refuses bytes over 768 MiB without calling the engine', async () => {
+    const { signer } = await devSigner();
+    const big = new Uint8Array(768 * 1024 ** 2 + 1); // zero pages: not touched, so cheap
+    expect(await codeOf(sign(big, { signer }))).toBe('ERR_MEDIA_TOO_LARGE');
+  });
+});
