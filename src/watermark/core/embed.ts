@@ -99,8 +99,10 @@ export function computeMarkDelta(
     mx1[x] = Math.min(mw - 1, mf + 1);
     mfx[x] = m - mf;
   }
-  const tileRow = new Float32Array(TILE);
-  const ampRow = new Float32Array(mw);
+  // Rows carry one extra entry (a copy of the wrap-around or edge value), so the right-hand
+  // neighbour of every sample is simply the next index.
+  const tileRow = new Float32Array(TILE + 1);
+  const ampRow = new Float32Array(mw + 1);
   for (let y = 0; y < height; y++) {
     const v = (y + 0.5) * s - 0.5;
     const vf = Math.floor(v);
@@ -108,6 +110,7 @@ export function computeMarkDelta(
     const r0 = (((vf % TILE) + TILE) % TILE) * TILE;
     const r1 = ((((vf + 1) % TILE) + TILE) % TILE) * TILE;
     for (let i = 0; i < TILE; i++) tileRow[i] = tile[r0 + i]! + fy * (tile[r1 + i]! - tile[r0 + i]!);
+    tileRow[TILE] = tileRow[0]!;
     const m = Math.min(mh - 1, Math.max(0, (y + 0.5) / k - 0.5));
     const m0 = Math.floor(m);
     const m1 = Math.min(mh - 1, m0 + 1);
@@ -116,13 +119,15 @@ export function computeMarkDelta(
       const a0 = amp[m0 * mw + i]!;
       ampRow[i] = (a0 + mfy * (amp[m1 * mw + i]! - a0)) * norm;
     }
+    ampRow[mw] = ampRow[mw - 1]!;
     const row = y * width;
     for (let x = 0; x < width; x++) {
-      const t0 = tileRow[tx0[x]!]!;
-      const t = t0 + tfx[x]! * (tileRow[tx1[x]!]! - t0);
-      const a0 = ampRow[mx0[x]!]!;
-      const a = a0 + mfx[x]! * (ampRow[mx1[x]!]! - a0);
-      dst[row + x] = a * t;
+      const ti = tx0[x]!;
+      const t0 = tileRow[ti]!;
+      const t = t0 + tfx[x]! * (tileRow[ti + 1]! - t0);
+      const ai = mx0[x]!;
+      const a0 = ampRow[ai]!;
+      dst[row + x] = (a0 + mfx[x]! * (ampRow[ai + 1]! - a0)) * t;
     }
   }
   return dst;
