@@ -53,12 +53,13 @@ export function computeMarkDelta(
   const k1 = Math.max(1, Math.round(1 / (2 * s) + 0.5));
   const fine = downsampleBox(luma, width, height, k1);
   const fineBase = boxBlur(fine.data, fine.w, fine.h, 1);
-  const fineAct = new Float32Array(fine.w * fine.h);
-  for (let i = 0; i < fineAct.length; i++) fineAct[i] = Math.abs(fine.data[i]! - fineBase[i]!);
   const f = Math.max(1, Math.round(1 / (s * k1)));
   const k = k1 * f;
+  const base = f === 1 ? Float32Array.from(fineBase) : downsampleBox(fineBase, fine.w, fine.h, f).data;
+  // The activity overwrites the blurred copy (one fewer full-size buffer per call).
+  const fineAct = fineBase;
+  for (let i = 0; i < fineAct.length; i++) fineAct[i] = Math.abs(fine.data[i]! - fineAct[i]!);
   const pooledAct = downsampleBox(fineAct, fine.w, fine.h, f);
-  const base = downsampleBox(fineBase, fine.w, fine.h, f).data;
   const mw = pooledAct.w;
   const mh = pooledAct.h;
   // Activity over a window about one cell wide, then smoothed so the amplitude varies gently.
