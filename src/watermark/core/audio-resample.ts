@@ -73,6 +73,8 @@ export class Resampler {
   private readonly Q: number = 0;
   /** Polyphase taps [Q × width] and half-width H (taps span input base − H + 1 … base + H). */
   private readonly taps: Float64Array | undefined;
+  /** For ×3 upsampling: the three phases' taps interleaved per input sample. */
+  private readonly tapsByK: Float64Array | undefined;
   private readonly H: number;
   private readonly scale: number;
   private readonly half: number;
@@ -93,6 +95,13 @@ export class Resampler {
         this.P = fromRate / g;
         this.Q = toRate / g;
         this.taps = polyphaseTaps(this.Q, this.H, this.scale);
+        if (this.P === 1 && this.Q === 3) {
+          const width = 2 * this.H;
+          const t = new Float64Array(width * 3);
+          for (let q = 0; q < 3; q++)
+            for (let k = 0; k < width; k++) t[k * 3 + q] = this.taps[q * width + k]!;
+          this.tapsByK = t;
+        }
       }
     }
   }
@@ -151,11 +160,39 @@ export class Resampler {
     const { P, Q, H } = this;
     const taps = this.taps!;
     const width = 2 * H;
-    for (let o = o0; o < o1; o++) {
-      const num = o * P;
-      const base = Math.floor(num / Q);
-      const r = num - base * Q;
+    const tq = this.tapsByK;
+    // Integer position of output o in the input: base + r/Q, advanced incrementally.
+    let base = Math.floor((o0 * P) / Q);
+    let r = o0 * P - base * Q;
+    const step = Math.floor(P / Q);
+    const rStep = P - step * Q;
+    for (let o = o0; o < o1; o++, base += step, r += rStep) {
+      if (r >= Q) {
+        r -= Q;
+        base++;
+      }
       const first = base - H + 1;
+      if (tq && r === 0 && o + 2 < o1 && first >= inBase && first + width <= n) {
+        // Upsampling by 3 (16 → 48 kHz): the three outputs between two input samples share
+        // their inputs, so each input sample is loaded once for three products.
+        const i0 = first - inBase;
+        let a0 = 0;
+        let a1 = 0;
+        let a2 = 0;
+        for (let k = 0, t = 0; k < width; k++, t += 3) {
+          const v = input[i0 + k]!;
+          a0 += v * tq[t]!;
+          a1 += v * tq[t + 1]!;
+          a2 += v * tq[t + 2]!;
+        }
+        const w = outOffset + o - o0;
+        out[w] = a0;
+        out[w + 1] = a1;
+        out[w + 2] = a2;
+        o += 2;
+        r += 2 * rStep;
+        continue;
+      }
       const t0 = r * width;
       let acc = 0;
       if (first >= inBase && first + width <= n) {
