@@ -77,18 +77,29 @@ const BOOST_MAX = 4;
 /** Pilot groups: informed spread spectrum towards MARGIN × their own effect. Loop passes and damping. */
 const MARGIN = 1.5;
 const MODEL_PASSES = 4;
-const REAL_PASSES = 3;
+/**
+ * Synthesise-and-reanalyse passes. Each costs an inverse and a forward STFT; a third pass changed
+ * the mean coded-bit errors on 5 s speech excerpts by 0.6 of 258 (23.5 vs 24.1) for 8 % of the
+ * embedding time, so two are made.
+ */
+const REAL_PASSES = 2;
 const DAMPING = 0.8;
 /** Quantiser step of the data statistic (chip-weighted sum of 6 column-relative log energies). */
 const DELTA = 1.4;
 /**
  * Mark power budget per column relative to the program's (all bands, native rate): the nominal
- * amplitudes may use −29 dB (dither modulation spends far less on average), the final mark never
- * exceeds −30.5 dB per column, and the whole-file check keeps it under −30.3 dB.
+ * amplitudes may use −27 dB (dither modulation spends far less on average); the per-column limit
+ * is −30.5 dB on the conservative cell-energy estimate, relaxed by LEAK_ALLOWANCE (the estimate
+ * overstates the real mark, energy leaking across cell edges cancels in overlap-add), and the
+ * exact per-chunk check then brings every 4-second chunk to −30.7 dB at most. Measured on 5 s
+ * excerpts of three espeak-ng sentences (74 excerpts, clean, AAC 128k, 48 → 44.1 kHz): nominal −29
+ * dB and allowance 1.4 left 2 undecodable excerpts, mean 23.5 coded-bit errors; −27 dB and 2.0
+ * none, 20.1 errors; pushing further (−24 dB, 3.0) made the per-chunk check scale whole chunks
+ * down and lost 15.
  */
-const SNR_NOMINAL_DB = 29;
+const SNR_NOMINAL_DB = 27;
 const SNR_FLOOR_DB = 30.5;
-const LEAK_ALLOWANCE = 1.4;
+const LEAK_ALLOWANCE = 2;
 
 /**
  * Lattice synchronisation z needed before a decode is trusted (null: the best of 8 × 4 × 32
