@@ -319,7 +319,7 @@ async function streamMark(
       progress('decode', 0);
       // 16384-sample blocks (≈ 0.34 s at 48 kHz): small enough that the encoder is fed early.
       const blocks = decodeAudioPcm(path, { streamIndex: stream.index, channels: nch, blockFrames: 16384 });
-      for await (const block of readAhead(blocks, 64)) {
+      for await (const block of blocks) {
         const n = block.length / nch;
         if (embedder.samplesIn + n > (maxSeconds + 1) * rate) {
           throw new MediaTooLargeError(`Audio is longer than the ${maxSeconds} s limit`, {
@@ -347,43 +347,6 @@ async function streamMark(
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   } finally {
     await rm(dir, { recursive: true, force: true });
-  }
-}
-
-/**
- * Pull up to `depth` items ahead of the consumer: while the consumer awaits something else (the
- * encoder taking its input), the decoder's output keeps being collected instead of the decoder
- * stalling on a full pipe. Errors surface at the item where they happened.
- */
-async function* readAhead<T>(source: AsyncGenerator<T>, depth: number): AsyncGenerator<T> {
-  const queue: Array<Promise<IteratorResult<T>>> = [];
-  let done = false;
-  const fill = (): void => {
-    while (!done && queue.length < depth) {
-      const next = source.next();
-      next.then(
-        (r) => {
-          if (r.done) done = true;
-        },
-        () => {
-          done = true;
-        },
-      );
-      queue.push(next);
-    }
-  };
-  try {
-    for (;;) {
-      fill();
-      const head = queue.shift();
-      if (!head) return;
-      const r = await head;
-      if (r.done) return;
-      yield r.value;
-    }
-  } finally {
-    // Stop the source (kills ffmpeg) when the consumer stops early or fails.
-    await source.return(undefined).catch(() => undefined);
   }
 }
 
