@@ -259,6 +259,19 @@ describe('audio watermark on files', () => {
     }
   });
 
+  it('streams the file: progress rises through the program and ends at its length', async () => {
+    const events: { stage: string; secondsDone: number }[] = [];
+    const out = await embedAudioWatermark(wav, { payload: ID, onProgress: (p) => events.push(p) });
+    expect(events[0]!.stage).toBe('decode');
+    const marks = events.filter((e) => e.stage === 'mark').map((e) => e.secondsDone);
+    // Marked samples reach the encoder while decoding goes on: several steps, not one at the end.
+    expect(marks.length).toBeGreaterThan(1);
+    for (let i = 1; i < marks.length; i++) expect(marks[i]!).toBeGreaterThanOrEqual(marks[i - 1]!);
+    expect(marks[marks.length - 1]).toBeCloseTo(9, 3);
+    expect(events[events.length - 1]!.stage).toBe('encode');
+    expect((await detectAudioWatermark(out)).payload).toBe(ID);
+  });
+
   it('keeps MP3 as MP3 and M4A as AAC in M4A', async () => {
     const mp3 = transcode(wav, ['-c:a', 'libmp3lame', '-b:a', '192k'], 'mp3');
     const m4a = transcode(wav, ['-c:a', 'aac', '-b:a', '128k'], 'm4a');
