@@ -379,6 +379,55 @@ function bandPower(sp: Spectra): Float64Array {
 }
 
 /**
+ * Band power per frame straight from the signal ({@link bandPower} of {@link stft}, same
+ * arithmetic) without storing the spectrum: the closed loop's re-analyses and the detector's scans
+ * only need the powers, and skipping the two spectrum arrays saves most of their allocation.
+ */
+function stftPower(x: Float32Array, offset: number, frames: number): Float64Array {
+  const p = new Float64Array(frames * BANDS);
+  const zr = new Float64Array(FRAME);
+  const zi = new Float64Array(FRAME);
+  const n = x.length;
+  for (let t = 0; t < frames; t += 2) {
+    const s0 = offset + t * HOP;
+    const s1 = s0 + HOP;
+    const second = t + 1 < frames;
+    if (s0 >= 0 && s1 + FRAME <= n) {
+      for (let i = 0; i < FRAME; i++) {
+        zr[i] = x[s0 + i]! * WINDOW[i]!;
+        zi[i] = x[s1 + i]! * WINDOW[i]!;
+      }
+    } else {
+      for (let i = 0; i < FRAME; i++) {
+        const a = s0 + i;
+        const b = s1 + i;
+        zr[i] = a >= 0 && a < n ? x[a]! * WINDOW[i]! : 0;
+        zi[i] = second && b >= 0 && b < n ? x[b]! * WINDOW[i]! : 0;
+      }
+    }
+    fftFrame(zr, zi);
+    const o0 = t * BANDS;
+    const o1 = o0 + BANDS;
+    for (let b = 0; b < BANDS; b++) {
+      let s = 0;
+      let s2 = 0;
+      for (let k = BIN_LO + b * BAND_BINS, e = k + BAND_BINS; k < e; k++) {
+        const nk = FRAME - k;
+        const re0 = 0.5 * (zr[k]! + zr[nk]!);
+        const im0 = 0.5 * (zi[k]! - zi[nk]!);
+        s += re0 * re0 + im0 * im0;
+        const re1 = 0.5 * (zi[k]! + zi[nk]!);
+        const im1 = -0.5 * (zr[k]! - zr[nk]!);
+        s2 += re1 * re1 + im1 * im1;
+      }
+      p[o0 + b] = s;
+      if (second) p[o1 + b] = s2;
+    }
+  }
+  return p;
+}
+
+/**
  * Cell features: log energy of each (band, column) cell for a cell phase q (frames q + 4j ..),
  * then a temporal high-pass (minus the mean of the two neighbouring columns), which removes
  * stationary partials, slow envelopes and any gain change. Returns [cols × BANDS].
@@ -965,7 +1014,7 @@ function informedMark(
     }
   }
   const stats = (x: Float32Array): Float64Array => {
-    const pp = x === mono16 ? p : bandPower(stft(x, 0, frames));
+    const pp = x === mono16 ? p : stftPower(x, 0, frames);
     const { f, g, cols: fc } = cellFeatures(pp, frames, 0, eps);
     const st = new Float64Array(blocks * G);
     for (let i = 0; i < fc * BANDS; i++) {
@@ -1198,7 +1247,7 @@ function featuresAt(
 ): { g: Float64Array; f: Float64Array; w: Uint8Array; cols: number }[] | undefined {
   const frames = Math.floor((x.length - offset - FRAME) / HOP) + 1;
   if (frames < BLOCK_FRAMES) return undefined;
-  const p = bandPower(stft(x, offset, frames));
+  const p = stftPower(x, offset, frames);
   const eps = epsilonFor(p);
   const out = [];
   for (let q = 0; q < CELL_FRAMES; q++) out.push(cellFeatures(p, frames, q, eps));
