@@ -73,6 +73,8 @@ export class Resampler {
   private readonly Q: number = 0;
   /** Polyphase taps [Q × width] and half-width H (taps span input base − H + 1 … base + H). */
   private readonly taps: Float64Array | undefined;
+  /** Integer decimation with a symmetric kernel (see polyphase). */
+  private readonly symmetric: boolean = false;
   /** For ×3 upsampling: the three phases' taps interleaved per input sample. */
   private readonly tapsByK: Float64Array | undefined;
   private readonly H: number;
@@ -95,6 +97,13 @@ export class Resampler {
         this.P = fromRate / g;
         this.Q = toRate / g;
         this.taps = polyphaseTaps(this.Q, this.H, this.scale);
+        if (this.Q === 1) {
+          // One phase: taps[k] = taps[2H − 2 − k] and the last tap is zero (checked, not assumed).
+          const t = this.taps;
+          let sym = t[2 * this.H - 1] === 0;
+          for (let k = 0; k < this.H - 1 && sym; k++) sym = Math.abs(t[k]! - t[2 * this.H - 2 - k]!) < 1e-15;
+          this.symmetric = sym;
+        }
         if (this.P === 1 && this.Q === 3) {
           const width = 2 * this.H;
           const t = new Float64Array(width * 3);
@@ -161,6 +170,7 @@ export class Resampler {
     const taps = this.taps!;
     const width = 2 * H;
     const tq = this.tapsByK;
+    const sym = this.symmetric;
     // Integer position of output o in the input: base + r/Q, advanced incrementally.
     let base = Math.floor((o0 * P) / Q);
     let r = o0 * P - base * Q;
@@ -195,7 +205,21 @@ export class Resampler {
       }
       const t0 = r * width;
       let acc = 0;
-      if (first >= inBase && first + width <= n) {
+      if (sym && first >= inBase && first + width <= n) {
+        // Integer decimation (48 → 16 kHz): the one phase's taps are symmetric about H − 1, so
+        // mirrored inputs are added before the multiply: half the products.
+        const i0 = first - inBase;
+        const c = H - 1;
+        let a1 = 0;
+        acc = input[i0 + c]! * taps[c]!;
+        let k = 0;
+        for (; k + 1 < c; k += 2) {
+          acc += (input[i0 + k]! + input[i0 + 2 * c - k]!) * taps[k]!;
+          a1 += (input[i0 + k + 1]! + input[i0 + 2 * c - k - 1]!) * taps[k + 1]!;
+        }
+        for (; k < c; k++) acc += (input[i0 + k]! + input[i0 + 2 * c - k]!) * taps[k]!;
+        acc += a1;
+      } else if (first >= inBase && first + width <= n) {
         const i0 = first - inBase;
         // Four independent accumulators: the additions pipeline instead of waiting on each other.
         let a1 = 0;
