@@ -16,7 +16,7 @@
  * test split. The calib split fitted Platt scaling and the thresholds, so its rates are in-sample; its AUCs are
  * not (no model was trained on it).
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { extractCrops } from '../src/detect/crops.js';
@@ -377,17 +377,25 @@ async function main(): Promise<void> {
   }
 
   // Parity with the PyTorch model on PIL-decoded pixels (training/out/parity.json, when present).
-  const parityPath = join(repoRoot, 'training', 'out', 'parity.json');
-  if (existsSync(parityPath)) {
-    const file = JSON.parse(readFileSync(parityPath, 'utf8')) as {
-      sha256?: string;
-      logits?: Record<string, number>;
-    };
-    const parity = file.sha256 === cal.sha256 && file.logits ? file.logits : {};
+  // train.py writes one parity-<recipe>.json per run; the one whose digest matches the shipped model is used.
+  const outDir = join(repoRoot, 'training', 'out');
+  const parityFiles = existsSync(outDir)
+    ? readdirSync(outDir).filter((f) => /^parity(-[\w-]+)?\.json$/.test(f))
+    : [];
+  if (parityFiles.length > 0) {
+    let parity: Record<string, number> = {};
+    for (const f of parityFiles) {
+      const file = JSON.parse(readFileSync(join(outDir, f), 'utf8')) as {
+        sha256?: string;
+        logits?: Record<string, number>;
+      };
+      if (file.sha256 === cal.sha256 && file.logits) parity = file.logits;
+    }
     let maxDiff = 0;
     for (const [path, logit] of Object.entries(parity)) {
       const px = await decodeImageRgb(new Uint8Array(readFileSync(join(fixtures, path))));
-      const crops = extractCrops(px, cal.input)!;
+      // train.py's parity logits use its 3x3 grid without mirror images, whatever layout the package ships.
+      const crops = extractCrops(px, { ...cal.input, grid: 3, flip: false })!;
       const out = await model.run(crops.data, crops.count);
       const mean = out.reduce((a, b) => a + b, 0) / crops.count;
       maxDiff = Math.max(maxDiff, Math.abs(mean - logit));

@@ -10,7 +10,7 @@ and writes:
   training/split.json                     the split (paths only); only when absent, otherwise checked unchanged
   training/out/candidate/provmark-detect-v2.onnx   the network (input: N x 3 x 96 x 96 RGB in [0, 1])
   training/out/candidate/calibration.json  Platt scaling, decision thresholds, crop protocol, validation scope
-  training/out/train-log.txt, model-state.pt, parity.json   log, weights, TypeScript parity check (not committed)
+  training/out/train-log-<recipe>.txt, model-state-<recipe>.pt, parity-<recipe>.json: log, weights, parity check
 (PROVMARK_MODEL_OUT changes the candidate directory; `--calibrate-only` redoes calibration from model-state.pt.)
 
 Design:
@@ -68,6 +68,8 @@ RECIPES = {
     'v1': {'version': '1.0.0', 'file': 'provmark-detect-v1.onnx', 'steps': 4800, 'seed': SEED, 'kv': False},
     'v2': {'version': '2.0.0', 'file': 'provmark-detect-v2.onnx', 'steps': 4500, 'seed': SEED, 'kv': True},
     'v3': {'version': '3.0.0', 'file': 'provmark-detect-v3.onnx', 'steps': 6000, 'seed': SEED + 3, 'kv': False},
+    # v4: the v3 recipe with another seed (a second ensemble member).
+    'v4': {'version': '3.0.0', 'file': 'provmark-detect-v4.onnx', 'steps': 6000, 'seed': SEED + 4, 'kv': False},
 }
 RECIPE = os.environ.get('PROVMARK_RECIPE', 'v3')  # unset: build the shipped configuration (see ship())
 if RECIPE not in RECIPES:
@@ -290,7 +292,7 @@ def augment_v1(rgb, rng, normalise_p=0.0):
 def augment(rgb, rng):
     if RECIPE == 'v2':
         return augment_v2(rgb, rng)
-    return augment_v1(rgb, rng, normalise_p=0.2 if RECIPE == 'v3' else 0.0)
+    return augment_v1(rgb, rng, normalise_p=0.2 if RECIPE in ('v3', 'v4') else 0.0)
 
 
 # ---------------------------------------------------------------- calib conditions (mirror training/eval.ts)
@@ -437,7 +439,8 @@ def main():
     os.makedirs(MODEL_DIR, exist_ok=True)
     # --calibrate-only: reload training/out/model-state.pt, redo calibration and the ONNX export (no training).
     calibrate_only = '--calibrate-only' in sys.argv
-    fh = open(os.path.join(OUT_DIR, f'train-log-{RECIPE}.txt'), 'a' if calibrate_only else 'w')
+    fh = open(os.path.join(OUT_DIR, f'train-log-{RECIPE}.txt'),
+              'a' if calibrate_only or '--parity-only' in sys.argv else 'w')
     rows = read_manifest()
     split = make_split(rows)
     split_path = os.path.join(REPO, 'training', 'split.json')
@@ -465,6 +468,8 @@ def main():
     t0 = time.time()
     train_rows = [r for r in rows if split[r['path']] == 'train']
     calib_rows = [r for r in rows if split[r['path']] == 'calib']
+    if '--parity-only' in sys.argv:
+        return write_parity_only(calib_rows, fh)
     images = {r['path']: load_rgb(r['path']) for r in train_rows + calib_rows}
     log(f'decoded {len(images)} images in {time.time() - t0:.1f}s', fh)
 
@@ -621,10 +626,27 @@ def main():
     with torch.no_grad():
         parity = {r['path']: float(net(inference_crops(images[r['path']])).mean())
                   for r in calib_rows[::max(1, len(calib_rows) // 12)]}
-    with open(os.path.join(OUT_DIR, 'parity.json'), 'w') as out:
+    with open(os.path.join(OUT_DIR, f'parity-{RECIPE}.json'), 'w') as out:
         json.dump({'sha256': digest, 'logits': parity}, out, indent=1)
     log(f'wrote {onnx_path} ({os.path.getsize(onnx_path)} bytes) and calibration.json', fh)
     fh.close()
+    return 0
+
+
+def write_parity_only(calib_rows, fh):
+    """--parity-only: the parity file of an already trained recipe (model-state-<recipe>.pt and the ONNX file in
+    MODEL_OUT), without retraining or re-exporting: eval-mode mean logits (3x3 grid) with PIL decoding."""
+    net = Net(kv=RECIPES[RECIPE]['kv'])
+    net.load_state_dict(torch.load(os.path.join(OUT_DIR, f'model-state-{RECIPE}.pt')))
+    net.eval()
+    with open(os.path.join(MODEL_OUT, MODEL_FILE), 'rb') as fh2:
+        digest = hashlib.sha256(fh2.read()).hexdigest()
+    with torch.no_grad():
+        parity = {r['path']: float(net(inference_crops(load_rgb(r['path']))).mean())
+                  for r in calib_rows[::max(1, len(calib_rows) // 12)]}
+    with open(os.path.join(OUT_DIR, f'parity-{RECIPE}.json'), 'w') as out:
+        json.dump({'sha256': digest, 'logits': parity}, out, indent=1)
+    log(f'wrote parity-{RECIPE}.json for {digest[:12]}', fh)
     return 0
 
 
@@ -635,7 +657,7 @@ def main():
 # (training/explore.ts) and calibrated by training/calibrate.py. Everything lands in training/out/candidate-ship/;
 # copying it into src/detect/models is a separate, manual step taken only when the shipping rule in MODEL_CARD.md
 # is met on the calib split.
-SHIP = {'members': ('v1', 'v3'), 'file': 'provmark-detect-v1v3.onnx', 'version': '3.0.0', 'grid': 3, 'flip': False}
+SHIP = {'members': ('v3',), 'file': 'provmark-detect-v3.onnx', 'version': '3.0.0', 'grid': 4, 'flip': False}
 
 
 def ship():
@@ -660,7 +682,8 @@ def ship():
     subprocess.run(['npx', 'tsx', os.path.join(here, 'explore.ts'), f'ship={model}', grids], cwd=REPO, check=True)
     subprocess.run([sys.executable, os.path.join(here, 'calibrate.py'), os.path.join(OUT_DIR, 'explore-ship.json'),
                     model, f"--grid={SHIP['grid']}", *(['--flip'] if SHIP['flip'] else []),
-                    f"--version={SHIP['version']}", f"--recipe=mean of {'+'.join(SHIP['members'])} (training/train.py)",
+                    f"--version={SHIP['version']}", '--recipe=' + ' + '.join(f"{m} (seed {RECIPES[m]['seed']}, {RECIPES[m]['steps']} steps)"
+                                            for m in SHIP['members']) + ', training/train.py',
                     f"--out={os.path.join(out_dir, 'calibration.json')}"], check=True)
     print(f'train: shipped configuration built in {out_dir}')
     return 0
