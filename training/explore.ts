@@ -5,7 +5,8 @@
  *
  *   npx tsx training/explore.ts <name>=<model.onnx> [...] [--grids=3,4,5] [--split=calib]
  *
- * Writes training/out/explore-<name>.json: { [condition]: { [path]: { label, source, grids: { [g]: logits[] } } } }.
+ * Writes training/out/explore-<name>.json: { [condition]: { [path]: { label, source, grids: { [g]: logits[] } } } };
+ * grids['3f'] holds the 3x3 crops mirrored left-right.
  * The transformations are those of training/eval.ts. Never run with --split=test while choosing anything.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';

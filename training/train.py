@@ -1,27 +1,30 @@
 #!/usr/bin/env python3
-"""Train a candidate for provmark's bundled synthetic-image detector from scratch and export it to ONNX.
+"""Train candidates for provmark's bundled synthetic-image detector from scratch, export ONNX, and build the shipped
+configuration.
 
-This file holds the v2 recipe (model version 2.0.0). v2 was trained once and NOT shipped: on the calib split it
-was worse than v1 (see src/detect/models/MODEL_CARD.md, "v1 vs v2"). The shipped weights come from the v1 recipe,
-this file at commit f722731; their threshold was re-set by training/threshold_check.py --write.
+Recipes (PROVMARK_RECIPE, see RECIPES): v1 = the 1.x weights (this file's v1 path reproduces commit f722731's
+recipe), v2 = the unshipped 2.0.0 attempt, v3 = v1 plus normalise-like augmentation, 6000 steps, own seed (shipped
+as 3.0.0 with a 4x4 crop grid), v4 = v3 with another seed. Without PROVMARK_RECIPE, ship() builds the shipped
+configuration (SHIP) from its members; see src/detect/models/MODEL_CARD.md for how it was chosen.
 
 Reads ../shared/fixtures/detect (manifest.csv + real/ + fake/), never copies an image into the repository,
 and writes:
   training/split.json                     the split (paths only); only when absent, otherwise checked unchanged
-  training/out/candidate/provmark-detect-v2.onnx   the network (input: N x 3 x 96 x 96 RGB in [0, 1])
-  training/out/candidate/calibration.json  Platt scaling, decision thresholds, crop protocol, validation scope
+  training/out/candidate-<recipe>/<file>.onnx      the network (input: N x 3 x 96 x 96 RGB in [0, 1])
+  training/out/candidate-<recipe>/calibration.json  Platt scaling and thresholds from PyTorch scores (3x3 grid)
+  training/out/candidate-ship/                      the shipped configuration (ONNX + calibration.json from the
+                                                    TypeScript path, training/calibrate.py)
   training/out/train-log-<recipe>.txt, model-state-<recipe>.pt, parity-<recipe>.json: log, weights, parity check
-(PROVMARK_MODEL_OUT changes the candidate directory; `--calibrate-only` redoes calibration from model-state.pt.)
+(PROVMARK_MODEL_OUT changes a recipe's candidate directory; `--calibrate-only` redoes calibration from the saved
+weights; `--parity-only` rewrites the parity file; PROVMARK_STOP_AT stops early for reproduction checks.)
 
 Design:
 - The network sees only high-pass residuals computed inside the graph (a nearest-neighbour upsampling residual
-  as in NPR, Tan et al. CVPR 2024, a 3x3 box-filter residual and the SRM KV residual), which reduces how much
-  scene content it can use; it still can.
-- Training crops are native resolution; both classes receive the same augmentation (see augment(): a
-  normalise-like regime of Lanczos downscaling + JPEG 85-95, and a general regime of resize, blur and JPEG
-  re-encoding at quality 60-100 for 85% of crops, camera JPEGs included), following Wang et al. CVPR 2020, so that
-  format and JPEG history are not free shortcuts. The bottom 6% of every image is discarded (visible StyleGAN2
-  text, DALL-E 2 colour bar) in training and at inference alike.
+  as in NPR, Tan et al. CVPR 2024, a 3x3 box-filter residual, and for v2 the SRM KV residual), which reduces how
+  much scene content it can use; it still can.
+- Training crops are native resolution; both classes receive the same augmentation (augment_v1 / augment_v2),
+  following Wang et al. CVPR 2020, so that format and JPEG history are not free shortcuts. The bottom 6% of every
+  image is discarded (visible StyleGAN2 text, DALL-E 2 colour bar) in training and at inference alike.
 - The split is by source and by group (file, or prompt folder for the dcsan/imagen generators, so no prompt is in
   two splits), from a fixed seed. The test split is never read here.
 - Calibration (Platt) and thresholds are fitted on the calib split scored under four conditions (original,
