@@ -25,8 +25,9 @@ import { loadModel, type LoadedModel } from '../src/detect/model.js';
 import { readContainerMetadata } from '../src/detect/containers.js';
 import { readDwtDctMarks } from '../src/detect/dwtdct.js';
 import { estimateJpegQuality, measureContent } from '../src/detect/scope.js';
-import { decodeImageRgb, loadSharp } from '../src/media/image.js';
+import { decodeImageRgb } from '../src/media/image.js';
 import { sniffFormat } from '../src/media/sniff.js';
+import { CONDITIONS, transform, type Condition } from './conditions.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const fixtures = resolve(repoRoot, '../shared/fixtures/detect');
@@ -43,7 +44,6 @@ interface Scored {
   readonly label: 0 | 1;
   readonly score: number | undefined;
 }
-type Condition = 'original' | 'normalised' | 'jpeg75' | 'resize50';
 
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -98,37 +98,6 @@ function bootstrap(
 const f3 = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : 'n/a');
 const ci = (c: [number, number]): string => `[${f3(c[0])}, ${f3(c[1])}]`;
 const pct = (x: number): string => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : 'n/a');
-
-async function transform(bytes: Uint8Array, condition: Condition): Promise<Uint8Array> {
-  if (condition === 'original') return bytes;
-  const sharp = await loadSharp();
-  const img = sharp(bytes);
-  const meta = await img.metadata();
-  const w = meta.width ?? 0;
-  const h = meta.height ?? 0;
-  let out: Buffer;
-  if (condition === 'normalised') {
-    const side = Math.min(w, h);
-    out = await sharp(bytes)
-      .extract({
-        left: Math.floor((w - side) / 2),
-        top: Math.floor((h - side) / 2),
-        width: side,
-        height: side,
-      })
-      .resize(256, 256, { kernel: 'lanczos3' })
-      .jpeg({ quality: 90 })
-      .toBuffer();
-  } else if (condition === 'jpeg75') {
-    out = await sharp(bytes).jpeg({ quality: 75 }).toBuffer();
-  } else {
-    out = await sharp(bytes)
-      .resize(Math.round(w / 2), Math.round(h / 2), { kernel: 'lanczos3' })
-      .png()
-      .toBuffer();
-  }
-  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
-}
 
 async function scoreAll(
   rows: readonly [string, SplitEntry][],
@@ -242,7 +211,7 @@ async function main(): Promise<void> {
     jpeg75: 'JPEG q75 re-encoding of each file',
     resize50: 'Resize ×0.5 (Lanczos, saved as PNG)',
   };
-  for (const cond of ['original', 'normalised', 'jpeg75', 'resize50'] as Condition[]) {
+  for (const cond of CONDITIONS) {
     const s = await scoreAll(test, cond, model);
     scored[cond] = s;
     const table = perSource(s, threshold, 7);

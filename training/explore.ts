@@ -14,41 +14,11 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { extractCrops } from '../src/detect/crops.js';
-import { decodeImageRgb, loadSharp } from '../src/media/image.js';
+import { decodeImageRgb } from '../src/media/image.js';
+import { CONDITIONS, transform } from './conditions.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const fixtures = resolve(repoRoot, '../shared/fixtures/detect');
-type Condition = 'original' | 'normalised' | 'jpeg75' | 'resize50';
-
-async function transform(bytes: Uint8Array, condition: Condition): Promise<Uint8Array> {
-  if (condition === 'original') return bytes;
-  const sharp = await loadSharp();
-  const meta = await sharp(bytes).metadata();
-  const w = meta.width ?? 0;
-  const h = meta.height ?? 0;
-  let out: Buffer;
-  if (condition === 'normalised') {
-    const side = Math.min(w, h);
-    out = await sharp(bytes)
-      .extract({
-        left: Math.floor((w - side) / 2),
-        top: Math.floor((h - side) / 2),
-        width: side,
-        height: side,
-      })
-      .resize(256, 256, { kernel: 'lanczos3' })
-      .jpeg({ quality: 90 })
-      .toBuffer();
-  } else if (condition === 'jpeg75') {
-    out = await sharp(bytes).jpeg({ quality: 75 }).toBuffer();
-  } else {
-    out = await sharp(bytes)
-      .resize(Math.round(w / 2), Math.round(h / 2), { kernel: 'lanczos3' })
-      .png()
-      .toBuffer();
-  }
-  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
-}
 
 function mirror(data: Float32Array, count: number): Float32Array {
   const out = new Float32Array(data.length);
@@ -78,7 +48,7 @@ async function main(): Promise<void> {
   );
   const out: Record<string, Record<string, Record<string, unknown>>> = {};
   for (const { name } of sessions) out[name] = {};
-  for (const cond of ['original', 'normalised', 'jpeg75', 'resize50'] as Condition[]) {
+  for (const cond of CONDITIONS) {
     for (const { name } of sessions) out[name]![cond] = {};
     for (const [path, e] of entries) {
       const px = await decodeImageRgb(
