@@ -18,38 +18,11 @@ import time
 
 import numpy as np
 
+from stats import clopper_pearson_upper, fit_platt
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONDS = ('original', 'normalised', 'jpeg75', 'resize50')
 TARGET_FPR = 0.02
-
-
-def clopper_pearson_upper(k, n, conf=0.95):
-    if n == 0 or k >= n:
-        return 1.0
-    lo, hi = k / n, 1.0
-    for _ in range(80):
-        mid = (lo + hi) / 2
-        cdf = sum(math.comb(n, i) * mid ** i * (1 - mid) ** (n - i) for i in range(k + 1))
-        lo, hi = (mid, hi) if cdf > 1 - conf else (lo, mid)
-    return hi
-
-
-def fit_platt(z, y):
-    """p = sigmoid(a z + b) by Newton's method on the log loss with Platt's target smoothing (as train.py)."""
-    z, y = np.asarray(z, dtype=np.float64), np.asarray(y, dtype=np.float64)
-    n1, n0 = y.sum(), len(y) - y.sum()
-    t = np.where(y == 1, (n1 + 1) / (n1 + 2), 1 / (n0 + 2))
-    a, b = 1.0, 0.0
-    for _ in range(100):
-        p = 1 / (1 + np.exp(-(a * z + b)))
-        g = np.array([np.sum((p - t) * z), np.sum(p - t)])
-        w = p * (1 - p) + 1e-12
-        h = np.array([[np.sum(w * z * z), np.sum(w * z)], [np.sum(w * z), np.sum(w)]]) + 1e-9 * np.eye(2)
-        step = np.linalg.solve(h, g)
-        a, b = a - step[0], b - step[1]
-        if np.abs(step).max() < 1e-10:
-            break
-    return float(a), float(b)
 
 
 def logits(explore, cond, grid, flip):

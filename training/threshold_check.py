@@ -25,27 +25,17 @@ import os
 import random
 import sys
 
+from stats import clopper_pearson_upper
+
 CONDS = ('original', 'normalised', 'jpeg75', 'resize50')
 TARGET = 0.02
 ROUNDS = 1000
 
 
-def cp_upper(k, n, conf=0.95):
-    # One-sided Clopper-Pearson upper bound by bisection (same as train.py clopper_pearson_upper).
-    if k >= n:
-        return 1.0
-    lo, hi = k / n, 1.0
-    for _ in range(60):
-        mid = (lo + hi) / 2
-        cdf = sum(math.comb(n, i) * mid ** i * (1 - mid) ** (n - i) for i in range(k + 1))
-        lo, hi = (mid, hi) if cdf > 1 - conf else (lo, mid)
-    return hi
-
-
 def thr_ucb(scores):
     s = sorted(scores)
     k = 0
-    while k + 1 < len(s) and cp_upper(k + 1, len(s)) <= TARGET:
+    while k + 1 < len(s) and clopper_pearson_upper(k + 1, len(s)) <= TARGET:
         k += 1
     return s[len(s) - 1 - k]
 
@@ -101,7 +91,7 @@ def write(path):
     for c in CONDS:
         h = [x['score'] for x in d['scores'][c] if x['label'] == 0 and x['score'] is not None]
         k = sum(v > t for v in h)
-        per[c] = {'falsePositives': k, 'reals': len(h), 'upper95': cp_upper(k, len(h))}
+        per[c] = {'falsePositives': k, 'reals': len(h), 'upper95': clopper_pearson_upper(k, len(h))}
     cal['thresholds']['synthetic'] = t
     cal['thresholds']['camera'] = min(cal['thresholds']['camera'], t)
     cal['thresholds']['rule'] = ('one-sided 95% Clopper-Pearson upper bound of the FPR <= targetFpr over the '
@@ -111,7 +101,7 @@ def write(path):
     cal['thresholds']['pooledRealsAbove'] = above
     cal['thresholds']['calibFpr'] = per
     print(f'synthetic threshold {t:.6f}: {above} of {len(reals)} pooled calib real scores above '
-          f'(upper 95% bound {cp_upper(above, len(reals)):.4f}); calib TPR (original) '
+          f'(upper 95% bound {clopper_pearson_upper(above, len(reals)):.4f}); calib TPR (original) '
           f'{100 * sum(v > t for v in fakes) / len(fakes):.1f}%')
     return cal, cal_path
 
