@@ -214,6 +214,24 @@ def resized_patch(rgb, rng, scale, resample):
     return Image.fromarray(rgb[y:y + need, x:x + need]).resize((PRE_CROP, PRE_CROP), resample)
 
 
+def random_patch(rgb, rng):
+    """A PRE_CROP square at a random position (two draws from rng: y, then x)."""
+    h, w = rgb.shape[:2]
+    y, x = rng.randrange(h - PRE_CROP + 1), rng.randrange(w - PRE_CROP + 1)
+    return Image.fromarray(rgb[y:y + PRE_CROP, x:x + PRE_CROP])
+
+
+def final_crop(patch, rng):
+    """The model's CROP square at a random even offset inside the patch (random JPEG grid phase), flipped half
+    the time. Draw order (oy, ox, flip) is part of every recipe's random stream."""
+    arr = np.asarray(patch, dtype=np.uint8)
+    oy, ox = 2 * rng.randrange((PRE_CROP - CROP) // 2 + 1), 2 * rng.randrange((PRE_CROP - CROP) // 2 + 1)
+    arr = arr[oy:oy + CROP, ox:ox + CROP]
+    if rng.random() < 0.5:
+        arr = arr[:, ::-1]
+    return arr
+
+
 def augment_v2(rgb, rng):
     """v2 augmentation, identical for both classes (the class is never an input here).
 
@@ -232,25 +250,18 @@ def augment_v2(rgb, rng):
             scale = max(PRE_CROP / min(h, w), 0.25)
             patch = resized_patch(rgb, rng, min(scale * 1.001, 1.0), Image.LANCZOS)
         if patch is None:
-            y, x = rng.randrange(h - PRE_CROP + 1), rng.randrange(w - PRE_CROP + 1)
-            patch = Image.fromarray(rgb[y:y + PRE_CROP, x:x + PRE_CROP])
+            patch = random_patch(rgb, rng)
         patch = jpeg_roundtrip(patch, rng.randint(85, 95), 2)
     else:
         if rng.random() < 0.5:
             patch = resized_patch(rgb, rng, rng.uniform(0.4, 1.25), rng.choice(RESAMPLE))
         if patch is None:
-            y, x = rng.randrange(h - PRE_CROP + 1), rng.randrange(w - PRE_CROP + 1)
-            patch = Image.fromarray(rgb[y:y + PRE_CROP, x:x + PRE_CROP])
+            patch = random_patch(rgb, rng)
         if rng.random() < 0.1:
             patch = patch.filter(ImageFilter.GaussianBlur(rng.uniform(0.3, 1.5)))
         if rng.random() < 0.85:
             patch = jpeg_roundtrip(patch, rng.randint(60, 100), rng.choice([0, 2]))
-    arr = np.asarray(patch, dtype=np.uint8)
-    oy, ox = 2 * rng.randrange((PRE_CROP - CROP) // 2 + 1), 2 * rng.randrange((PRE_CROP - CROP) // 2 + 1)
-    arr = arr[oy:oy + CROP, ox:ox + CROP]
-    if rng.random() < 0.5:
-        arr = arr[:, ::-1]
-    return arr
+    return final_crop(patch, rng)
 
 
 def augment_v1(rgb, rng, normalise_p=0.0):
@@ -268,8 +279,7 @@ def augment_v1(rgb, rng, normalise_p=0.0):
         if patch is None:  # image too small for this factor: use the smallest factor it allows
             patch = resized_patch(rgb, rng, min(max(PRE_CROP / min(h, w), 0.25) * 1.001, 1.0), Image.LANCZOS)
         if patch is None:
-            y, x = rng.randrange(h - PRE_CROP + 1), rng.randrange(w - PRE_CROP + 1)
-            patch = Image.fromarray(rgb[y:y + PRE_CROP, x:x + PRE_CROP])
+            patch = random_patch(rgb, rng)
         patch = jpeg_roundtrip(patch, rng.randint(85, 95), 2)
     else:
         if rng.random() < 0.4:
@@ -280,18 +290,12 @@ def augment_v1(rgb, rng, normalise_p=0.0):
                 im = Image.fromarray(rgb[y:y + need, x:x + need])
                 patch = im.resize((PRE_CROP, PRE_CROP), rng.choice(RESAMPLE))
         if patch is None:
-            y, x = rng.randrange(h - PRE_CROP + 1), rng.randrange(w - PRE_CROP + 1)
-            patch = Image.fromarray(rgb[y:y + PRE_CROP, x:x + PRE_CROP])
+            patch = random_patch(rgb, rng)
         if rng.random() < 0.15:
             patch = patch.filter(ImageFilter.GaussianBlur(rng.uniform(0.3, 1.5)))
         if rng.random() < 0.6:
             patch = jpeg_roundtrip(patch, rng.randint(60, 100), rng.choice([0, 2]))
-    arr = np.asarray(patch, dtype=np.uint8)
-    oy, ox = 2 * rng.randrange((PRE_CROP - CROP) // 2 + 1), 2 * rng.randrange((PRE_CROP - CROP) // 2 + 1)
-    arr = arr[oy:oy + CROP, ox:ox + CROP]
-    if rng.random() < 0.5:
-        arr = arr[:, ::-1]
-    return arr
+    return final_crop(patch, rng)
 
 
 def augment(rgb, rng):
