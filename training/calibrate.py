@@ -18,7 +18,7 @@ import time
 
 import numpy as np
 
-from stats import clopper_pearson_upper, fit_platt
+from stats import clopper_pearson_upper, decision_rule
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONDS = ('original', 'normalised', 'jpeg75', 'resize50')
@@ -47,15 +47,7 @@ def main():
     per = {c: logits(explore, c, grid, flip) for c in CONDS}
     z = np.array([v for c in CONDS for _, v in per[c]])
     y = np.array([l for c in CONDS for l, _ in per[c]])
-    a, b = fit_platt(z, y)
-    p = 1 / (1 + np.exp(-(a * z + b)))
-    real_p = np.sort(p[y == 0])
-    k = 0
-    while k + 1 < len(real_p) and clopper_pearson_upper(k + 1, len(real_p)) <= TARGET_FPR:
-        k += 1
-    synth = min(max(float(real_p[len(real_p) - 1 - k]), 0.5), 0.999)
-    fake_p = np.sort(p[y == 1])
-    camera = min(float(fake_p[int(math.floor(0.05 * len(fake_p)))]), synth)
+    a, b, synth, camera, k, n_real = decision_rule(z, y, TARGET_FPR)
     fpr = {}
     for c in CONDS:
         pc = np.array([1 / (1 + math.exp(-(a * v + b))) for l, v in per[c] if l == 0])
@@ -76,7 +68,7 @@ def main():
         'thresholds': {'synthetic': synth, 'camera': camera, 'targetFpr': TARGET_FPR,
                        'rule': 'one-sided 95% Clopper-Pearson upper bound of the FPR <= targetFpr over the '
                                'calib-split reals, pooled over the conditions',
-                       'conditions': list(CONDS), 'pooledReals': int(len(real_p)), 'pooledRealsAbove': k,
+                       'conditions': list(CONDS), 'pooledReals': int(n_real), 'pooledRealsAbove': k,
                        'calibFpr': fpr},
         'validatedOn': old['validatedOn'],
         'trainedAt': time.strftime('%Y-%m-%d'),
@@ -87,8 +79,8 @@ def main():
         json.dump(cal, fh, indent=2)
         fh.write('\n')
     tpr = float((np.array([1 / (1 + math.exp(-(a * v + b))) for l, v in per['original'] if l == 1]) > synth).mean())
-    print(f'platt a={a:.4f} b={b:.4f}; synthetic > {synth:.4f} ({k} of {len(real_p)} pooled calib reals above, '
-          f'upper95 {clopper_pearson_upper(k, len(real_p)):.4f}); camera < {camera:.4f}; calib TPR (original) '
+    print(f'platt a={a:.4f} b={b:.4f}; synthetic > {synth:.4f} ({k} of {n_real} pooled calib reals above, '
+          f'upper95 {clopper_pearson_upper(k, n_real):.4f}); camera < {camera:.4f}; calib TPR (original) '
           f'{100 * tpr:.1f}%; wrote {out}')
 
 

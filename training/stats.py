@@ -66,3 +66,26 @@ def fit_platt(logits, labels):
         if np.abs(step).max() < 1e-10:
             break
     return float(a), float(b)
+
+
+def decision_rule(z, y, target_fpr):
+    """The shipped decision rule, fitted on pooled calib logits `z` with labels `y` (1 = synthetic).
+
+    Platt scaling p = sigmoid(a z + b); the synthetic threshold is the lowest calib real score whose one-sided
+    95% Clopper-Pearson upper bound of the FPR (k reals strictly above it) is <= target_fpr, kept in
+    [0.5, 0.999]; the camera threshold is the 5th percentile of the calib synthetic scores (below it at most 5%
+    of calib fakes fall), never above the synthetic one. Returns (a, b, synthetic, camera, k, n_reals).
+    """
+    z = np.asarray(z, dtype=np.float64)
+    y = np.asarray(y)
+    a, b = fit_platt(z, y)
+    p = 1 / (1 + np.exp(-(a * z + b)))
+    real_p = np.sort(p[y == 0])
+    k = 0
+    while k + 1 < len(real_p) and clopper_pearson_upper(k + 1, len(real_p)) <= target_fpr:
+        k += 1
+    synth = float(real_p[len(real_p) - 1 - k]) if len(real_p) > k else 1.0
+    synth = min(max(synth, 0.5), 0.999)
+    fake_p = np.sort(p[y == 1])
+    camera = float(fake_p[int(math.floor(0.05 * len(fake_p)))]) if len(fake_p) else 0.0
+    return a, b, synth, min(camera, synth), k, len(real_p)

@@ -52,7 +52,7 @@ except ImportError:
         os.execv('/usr/bin/python3', ['/usr/bin/python3', *sys.argv])
     raise
 
-from stats import auc, clopper_pearson_upper, fit_platt  # noqa: E402  (training/ is sys.path[0])
+from stats import auc, clopper_pearson_upper, decision_rule  # noqa: E402  (training/ is sys.path[0])
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIXTURES = os.path.join(REPO, '..', 'shared', 'fixtures', 'detect')
@@ -506,24 +506,13 @@ def main():
     y = np.concatenate([y_orig for _ in CALIB_CONDITIONS])
     ok = ~np.isnan(z)
     z, y = z[ok], y[ok]
-    a, b = fit_platt(z, y)
-    p = 1 / (1 + np.exp(-(a * z + b)))
-    real_p = np.sort(p[y == 0])
     # Lowest threshold whose one-sided 95% Clopper-Pearson upper bound of the FPR over the pooled calib reals is
     # <= TARGET_FPR (k reals strictly above it). The pooled scores are not independent (four conditions of the
     # same photos), so the bound is optimistic about its own confidence; it is still far stricter than v1's rule
     # (FPR <= 2% on 92 reals, i.e. the second-highest real score), which gave 6.8% on held-out reals.
-    k = 0
-    while k + 1 < len(real_p) and clopper_pearson_upper(k + 1, len(real_p)) <= TARGET_FPR:
-        k += 1
-    log(f'threshold: {k} of {len(real_p)} pooled calib real scores above it '
-        f'(upper 95% bound {clopper_pearson_upper(k, len(real_p)):.4f})', fh)
-    synth_threshold = float(real_p[len(real_p) - 1 - k]) if len(real_p) > k else 1.0
-    synth_threshold = min(max(synth_threshold, 0.5), 0.999)
-    fake_p = np.sort(p[y == 1])
-    # Below camera_threshold at most 5% of pooled calib fakes fall: answer likely-camera only there.
-    camera_threshold = float(fake_p[int(math.floor(0.05 * len(fake_p)))]) if len(fake_p) else 0.0
-    camera_threshold = min(camera_threshold, synth_threshold)
+    a, b, synth_threshold, camera_threshold, k, n_real = decision_rule(z, y, TARGET_FPR)
+    log(f'threshold: {k} of {n_real} pooled calib real scores above it '
+        f'(upper 95% bound {clopper_pearson_upper(k, n_real):.4f})', fh)
     fpr_stats = {}
     for cond in CALIB_CONDITIONS:
         zc = cond_logits[cond]
@@ -556,7 +545,7 @@ def main():
         'thresholds': {'synthetic': synth_threshold, 'camera': camera_threshold, 'targetFpr': TARGET_FPR,
                        'rule': 'one-sided 95% Clopper-Pearson upper bound of the FPR <= targetFpr over the '
                                'calib-split reals, pooled over the conditions',
-                       'pooledReals': int(len(real_p)), 'pooledRealsAbove': k,
+                       'pooledReals': int(n_real), 'pooledRealsAbove': k,
                        'conditions': list(CALIB_CONDITIONS), 'calibFpr': fpr_stats},
         'validatedOn': sources,
         'trainedAt': time.strftime('%Y-%m-%d'),
