@@ -86,7 +86,14 @@ STEPS = int(os.environ.get('PROVMARK_TRAIN_STEPS', str(RECIPES[RECIPE]['steps'])
 # Where the model and calibration.json are written: a candidate directory by default, never the package. A
 # candidate is copied into src/detect/models only after it beats the shipped model on the calib split
 # (`npm run eval:detect -- --split=calib` for both), never by looking at the test split.
-MODEL_OUT = os.path.abspath(os.environ.get('PROVMARK_MODEL_OUT', os.path.join(OUT_DIR, f'candidate-{RECIPE}')))
+# Leave-generator-out runs (measuring generators the model never saw; nothing is chosen with them):
+# PROVMARK_HOLD_OUT=fake/sd1x[,…] drops those sources from the train and calib splits. PROVMARK_RUN_TAG names
+# the run's files (default: the held-out sources), so such runs never overwrite a recipe's own files.
+HOLD_OUT = tuple(s for s in os.environ.get('PROVMARK_HOLD_OUT', '').split(',') if s)
+RUN_TAG = os.environ.get('PROVMARK_RUN_TAG') or (
+    'without-' + '+'.join(s.split('/')[-1] for s in HOLD_OUT) if HOLD_OUT else '')
+TAG = f'{RECIPE}-{RUN_TAG}' if RUN_TAG else RECIPE
+MODEL_OUT = os.path.abspath(os.environ.get('PROVMARK_MODEL_OUT', os.path.join(OUT_DIR, f'candidate-{TAG}')))
 # Conditions under which the calib split is scored for Platt scaling and thresholds (see calib_conditions()).
 CALIB_CONDITIONS = ('original', 'normalised', 'jpeg75', 'resize50')
 BATCH = 32
@@ -386,7 +393,7 @@ def main():
     os.makedirs(MODEL_DIR, exist_ok=True)
     # --calibrate-only: reload training/out/model-state.pt, redo calibration and the ONNX export (no training).
     calibrate_only = '--calibrate-only' in sys.argv
-    fh = open(os.path.join(OUT_DIR, f'train-log-{RECIPE}.txt'),
+    fh = open(os.path.join(OUT_DIR, f'train-log-{TAG}.txt'),
               'a' if calibrate_only or '--parity-only' in sys.argv else 'w')
     rows = read_manifest()
     split = make_split(rows)
@@ -413,8 +420,10 @@ def main():
         log(f'split {key[0]:>16} {key[1]:>5}: {counts[key]}', fh)
 
     t0 = time.time()
-    train_rows = [r for r in rows if split[r['path']] == 'train']
-    calib_rows = [r for r in rows if split[r['path']] == 'calib']
+    train_rows = [r for r in rows if split[r['path']] == 'train' and r['source'] not in HOLD_OUT]
+    calib_rows = [r for r in rows if split[r['path']] == 'calib' and r['source'] not in HOLD_OUT]
+    if HOLD_OUT:
+        log(f'held out (not trained or calibrated on): {", ".join(HOLD_OUT)}', fh)
     if '--parity-only' in sys.argv:
         return write_parity_only(calib_rows, fh)
     images = {r['path']: load_rgb(r['path']) for r in train_rows + calib_rows}
@@ -479,7 +488,7 @@ def main():
     log(f'trained in {time.time() - t0:.0f}s', fh)
 
     net.eval()
-    state_path = os.path.join(OUT_DIR, f'model-state-{RECIPE}.pt')
+    state_path = os.path.join(OUT_DIR, f'model-state-{TAG}.pt')
     if calibrate_only:
         net.load_state_dict(torch.load(state_path))
         log(f'calibrate-only: loaded {state_path}', fh)
@@ -562,7 +571,7 @@ def main():
     with torch.no_grad():
         parity = {r['path']: float(net(inference_crops(images[r['path']])).mean())
                   for r in calib_rows[::max(1, len(calib_rows) // 12)]}
-    with open(os.path.join(OUT_DIR, f'parity-{RECIPE}.json'), 'w') as out:
+    with open(os.path.join(OUT_DIR, f'parity-{TAG}.json'), 'w') as out:
         json.dump({'sha256': digest, 'logits': parity}, out, indent=1)
     log(f'wrote {onnx_path} ({os.path.getsize(onnx_path)} bytes) and calibration.json', fh)
     fh.close()
@@ -573,14 +582,14 @@ def write_parity_only(calib_rows, fh):
     """--parity-only: the parity file of an already trained recipe (model-state-<recipe>.pt and the ONNX file in
     MODEL_OUT), without retraining or re-exporting: eval-mode mean logits (3x3 grid) with PIL decoding."""
     net = Net(kv=RECIPES[RECIPE]['kv'])
-    net.load_state_dict(torch.load(os.path.join(OUT_DIR, f'model-state-{RECIPE}.pt')))
+    net.load_state_dict(torch.load(os.path.join(OUT_DIR, f'model-state-{TAG}.pt')))
     net.eval()
     with open(os.path.join(MODEL_OUT, MODEL_FILE), 'rb') as fh2:
         digest = hashlib.sha256(fh2.read()).hexdigest()
     with torch.no_grad():
         parity = {r['path']: float(net(inference_crops(load_rgb(r['path']))).mean())
                   for r in calib_rows[::max(1, len(calib_rows) // 12)]}
-    with open(os.path.join(OUT_DIR, f'parity-{RECIPE}.json'), 'w') as out:
+    with open(os.path.join(OUT_DIR, f'parity-{TAG}.json'), 'w') as out:
         json.dump({'sha256': digest, 'logits': parity}, out, indent=1)
     log(f'wrote parity-{RECIPE}.json for {digest[:12]}', fh)
     return 0
