@@ -39,6 +39,7 @@
  * code and ffmpeg's encoder at the same time.
  */
 import { CODED_BITS, decodePayload, encodePayload } from './code.js';
+import { bitReverse } from './fft.js';
 import { Rng } from './prng.js';
 import { resampleAudio, Resampler } from './audio-resample.js';
 
@@ -139,21 +140,6 @@ const WINDOW = (() => {
   return w;
 })();
 
-/**
- * The FRAME-point FFT, specialised: the STFT and its inverse are most of the embedder's work.
- * Radix-2, decimation in time, with each stage's twiddles stored contiguously (no index
- * arithmetic or stride in the inner loop) and the first two stages done without multiplications.
- */
-const FFT_REV = (() => {
-  const bits = Math.log2(FRAME);
-  const rev = new Uint16Array(FRAME);
-  for (let i = 0; i < FRAME; i++) {
-    let r = 0;
-    for (let b = 0; b < bits; b++) r |= ((i >> b) & 1) << (bits - 1 - b);
-    rev[i] = r;
-  }
-  return rev;
-})();
 /** Twiddles of stages 8, 16, …, FRAME: stage `size` keeps size/2 values from offset size/2 − 4. */
 const FFT_TW = (() => {
   const re = new Float64Array(FRAME);
@@ -168,18 +154,13 @@ const FFT_TW = (() => {
   return { re, im };
 })();
 
+/**
+ * The FRAME-point FFT, specialised: the STFT and its inverse are most of the embedder's work.
+ * Radix-2, decimation in time, with each stage's twiddles stored contiguously (no index
+ * arithmetic or stride in the inner loop) and the first two stages done without multiplications; the bit-reversal is fft.ts's.
+ */
 function fftFrame(re: Float64Array, im: Float64Array): void {
-  for (let i = 0; i < FRAME; i++) {
-    const j = FFT_REV[i]!;
-    if (j > i) {
-      let t = re[i]!;
-      re[i] = re[j]!;
-      re[j] = t;
-      t = im[i]!;
-      im[i] = im[j]!;
-      im[j] = t;
-    }
-  }
+  bitReverse(re, im, FRAME);
   // Stages 2 and 4 together: a 4-point DFT per group (twiddles 1 and −i).
   for (let s = 0; s < FRAME; s += 4) {
     const ar = re[s]! + re[s + 1]!;

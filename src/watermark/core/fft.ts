@@ -39,18 +39,11 @@ export function nextPow2(n: number): number {
 }
 
 /**
- * FFT of `n` complex values stored with a stride in (re, im), in place.
- * `inverse` computes the unnormalised inverse transform.
+ * Put `n` complex values stored with a stride in (re, im) into bit-reversed order, in place: the
+ * first step of a radix-2 decimation-in-time FFT (fft1d here, the audio STFT's specialised one).
  */
-export function fft1d(
-  re: Float64Array,
-  im: Float64Array,
-  n: number,
-  offset = 0,
-  stride = 1,
-  inverse = false,
-): void {
-  const { cos, sin, rev } = tableFor(n);
+export function bitReverse(re: Float64Array, im: Float64Array, n: number, offset = 0, stride = 1): void {
+  const { rev } = tableFor(n);
   for (let i = 0; i < n; i++) {
     const j = rev[i]!;
     if (j > i) {
@@ -64,6 +57,22 @@ export function fft1d(
       im[b] = t;
     }
   }
+}
+
+/**
+ * FFT of `n` complex values stored with a stride in (re, im), in place.
+ * `inverse` computes the unnormalised inverse transform.
+ */
+export function fft1d(
+  re: Float64Array,
+  im: Float64Array,
+  n: number,
+  offset = 0,
+  stride = 1,
+  inverse = false,
+): void {
+  const { cos, sin } = tableFor(n);
+  bitReverse(re, im, n, offset, stride);
   const sgn = inverse ? 1 : -1;
   for (let size = 2; size <= n; size <<= 1) {
     const half = size >> 1;
