@@ -994,9 +994,10 @@ function informedMark(
       groupOf[j * BANDS + b] = Math.floor(j / COLS) * G + layout.group[b * COLS + (j % COLS)]!;
     }
   }
-  const stats = (x: Float32Array): Float64Array => {
-    const pp = x === mono16 ? p : stftPower(x, 0, frames);
-    const { f, g, cols: fc } = cellFeatures(pp, frames, 0, eps);
+  // Group statistics (data groups from the column-relative features, pilots from the high-passed
+  // ones) of a band-power array, as the detector computes them.
+  const groupStats = (power: Float64Array): Float64Array => {
+    const { f, g, cols: fc } = cellFeatures(power, frames, 0, eps);
     const st = new Float64Array(blocks * G);
     for (let i = 0; i < fc * BANDS; i++) {
       const grp = groupOf[i]!;
@@ -1004,6 +1005,7 @@ function informedMark(
     }
     return st;
   };
+  const stats = (x: Float32Array): Float64Array => groupStats(x === mono16 ? p : stftPower(x, 0, frames));
   // The same statistics predicted without any FFT: every cell's band powers scaled by (1 + m)².
   // Exact inside a cell; it misses only the leakage across cell edges, which the real passes see.
   const py = new Float64Array(p.length);
@@ -1015,13 +1017,7 @@ function informedMark(
         py[t * BANDS + b] = p[t * BANDS + b]! * v * v;
       }
     }
-    const { f, g, cols: fc } = cellFeatures(py, frames, 0, eps);
-    const st = new Float64Array(blocks * G);
-    for (let i = 0; i < fc * BANDS; i++) {
-      const grp = groupOf[i]!;
-      st[grp]! += sign[i]! * (grp % G < CODED_BITS ? g[i]! : f[i]!);
-    }
-    return st;
+    return groupStats(py);
   };
   const host = stats(mono16);
   const gb = new Float64Array(blocks * G).fill(1);
