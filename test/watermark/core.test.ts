@@ -104,11 +104,11 @@ describe('core embed + detect on planes', () => {
 
   it('second look: silences pixels near the rails, and only when enough of the picture is clipped', () => {
     const p = plane('textured', W, H, 9);
-    expect(whitenUnclipped(p, W, H)).toBeUndefined(); // nothing at 0 or 255
+    expect(whitenUnclipped(p, whiten(p, W, H), W, H)).toBeUndefined(); // nothing at 0 or 255
     // A clipped white block (as brightness ×1.3 leaves on paper): its ±2 px surround goes silent.
     for (let y = 100; y < 200; y++) for (let x = 100; x < 300; x++) p[y * W + x] = 255;
-    const q = whitenUnclipped(p, W, H)!;
     const plain = whiten(p, W, H);
+    const q = whitenUnclipped(p, plain, W, H)!;
     expect(q[150 * W + 98]).toBe(0); // two pixels left of the block
     expect(q[150 * W + 97]).toBe(plain[150 * W + 97]); // three pixels left: untouched
     expect(q[300 * W + 400]).toBe(plain[300 * W + 400]);

@@ -112,14 +112,19 @@ export function whiten(plane: Float32Array, w: number, h: number): Float32Array 
 }
 
 /**
- * Whitened plane with clipped regions silenced. Where a brightness or contrast change pushed
+ * A copy of `whitened` (= whiten(plane)) with clipped regions silenced. Where a brightness or contrast change pushed
  * pixels past 0 or 255 the mark is gone, and the clip boundary is a hard, content-shaped edge whose
  * high-pass is pure noise for the correlator; a pixel is silenced when any pixel within the
  * high-pass support (±2) is at the rails. Used only as a second look (see detectMark), because on
  * black stage backgrounds and white skies that merely touch the rails the half-clipped mark still
  * carries signal.
  */
-export function whitenUnclipped(plane: Float32Array, w: number, h: number): Float32Array | undefined {
+export function whitenUnclipped(
+  plane: Float32Array,
+  whitened: Float32Array,
+  w: number,
+  h: number,
+): Float32Array | undefined {
   const rail = new Float32Array(w * h);
   let railed = 0;
   for (let i = 0; i < rail.length; i++) {
@@ -131,7 +136,7 @@ export function whitenUnclipped(plane: Float32Array, w: number, h: number): Floa
   }
   if (railed < rail.length * MIN_RAILED_SHARE) return undefined;
   const near = boxBlur(rail, w, h, 2);
-  const q = whiten(plane, w, h);
+  const q = Float32Array.from(whitened);
   for (let i = 0; i < q.length; i++) if (near[i]! > 0) q[i] = 0;
   return q;
 }
@@ -626,7 +631,7 @@ export function detectMark(
     // Second look at the same geometries with clipped regions silenced (brightness ×1.3 on a
     // picture with large near-white areas): one more decode per geometry, and only when a pilot
     // was seen, so unmarked pictures rarely pay for it.
-    const qm = whitenUnclipped(plane, width, height);
+    const qm = whitenUnclipped(plane, q, width, height);
     if (qm) {
       for (const g of geometries) {
         const a = attempt(qm, width, height, g, params.seed);
