@@ -14,21 +14,18 @@ export type C2paWasm = typeof import('@contentauth/c2pa-wasm');
  * copy in one linear memory, and a buffer that grows past 1 GiB asks for 2 GiB, which wasm32 cannot
  * give: measured with @contentauth/c2pa-wasm 0.13.3, a 768 MiB MP4 signs (3.6 s, 4 GB RSS) and a
  * 960 MiB one aborts the process inside the engine ("capacity overflow"), so provmark refuses
- * larger inputs up front instead.
+ * larger inputs up front instead. Both limits have the ByteLimit shape of media/io.ts readMediaInput.
  */
-export const ENGINE_MAX_SIGN_BYTES = 768 * 1024 ** 2;
+export const ENGINE_SIGN_LIMIT = {
+  maxBytes: 768 * 1024 ** 2,
+  reason: 'the bundled C2PA engine (32-bit WebAssembly) can sign at most',
+} as const;
 /**
  * Largest asset the engine can read and validate (one copy): a 1.5 GiB file reads, a 2.05 GiB one
  * fails inside the engine ("unreachable"), which would otherwise surface as a false `invalid`.
  */
-export const ENGINE_MAX_READ_BYTES = 1536 * 1024 ** 2;
-/** The limits as {@link readMediaInput} takes them. */
-export const ENGINE_SIGN_LIMIT = {
-  maxBytes: ENGINE_MAX_SIGN_BYTES,
-  reason: 'the bundled C2PA engine (32-bit WebAssembly) can sign at most',
-} as const;
 export const ENGINE_READ_LIMIT = {
-  maxBytes: ENGINE_MAX_READ_BYTES,
+  maxBytes: 1536 * 1024 ** 2,
   reason: 'the bundled C2PA engine (32-bit WebAssembly) can read at most',
 } as const;
 
