@@ -1,5 +1,5 @@
 /**
- * `npm run bench:audio -- [--trials N] [--seconds S] [--speed-seconds S] [--speed-reps N] [--fp N] [--speed-only]`
+ * `npm run bench:audio -- [--trials N] [--seconds S] [--speed-seconds S] [--speed-reps N] [--fp N] [--speed-only | --fp-only]`
  *
  * Issue 6 audio targets on generated programs (music-like chords, pink and white noise, espeak-ng
  * speech when installed), through the public file API and real codecs (system ffmpeg):
@@ -7,7 +7,8 @@
  *  - exact payload recovery per attack, every detection made on a 5-second excerpt (cut at a
  *    random offset after the attack): AAC 128 kb/s, MP3 128 kb/s, 48 → 44.1 kHz, stereo → mono,
  *    volume ×0.5, and AAC + mono + volume combined;
- *  - false payloads on unmarked programs (every attack, two keys) and with a wrong key;
+ *  - false payloads on unmarked programs (every attack, whole and 5 s excerpt, two keys) and with a
+ *    wrong key, with the null distribution of the decision statistics;
  *  - speed: embedding a WAV/M4A/MP3 file through the file API against a plain one-process ffmpeg
  *    transcode of the same file with the same codec settings, measured in the same run (the
  *    baseline), as × real time and as a ratio; runs alternate and the best of each is kept.
@@ -39,6 +40,7 @@ const speedSeconds = arg('--speed-seconds', 60);
 const fpRounds = arg('--fp', 1);
 const speedReps = arg('--speed-reps', 3);
 const speedOnly = argv.includes('--speed-only');
+const fpOnly = argv.includes('--fp-only');
 const RATE = 48000;
 
 let rng = 0x9e3779b9;
@@ -97,13 +99,15 @@ function cut5(bytes: Uint8Array, total: number): Uint8Array {
   return transcode(bytes, ['-ss', start.toFixed(3), '-t', '5', '-c:a', 'pcm_f32le'], 'wav');
 }
 
-if (!speedOnly) {
+// Wrong-key reads of the marked files (robustness section), reported with the false payloads.
+let wrongKeyFalse = 0;
+let wrongKeyTotal = 0;
+
+if (!speedOnly && !fpOnly) {
   // ---------------------------------------------------------------- robustness + SNR
   console.log(`\n## Recovery from 5-second excerpts (${trials} trials × ${seconds} s per program)\n`);
   const rows: Array<Array<string | number>> = [];
   const snrRows: Array<Array<string | number>> = [];
-  let wrongKeyFalse = 0;
-  let wrongKeyTotal = 0;
   for (const prog of programs) {
     const ok = new Map<string, number>();
     const bitErr = new Map<string, number[]>();
@@ -147,21 +151,32 @@ if (!speedOnly) {
   console.log('\n(be N: worst coded-bit errors corrected among the recovered trials, out of 258; limit 50)');
   console.log('\n## SNR of the mark (program power / mark power)\n');
   table(['program', 'min dB', 'mean dB'], snrRows);
+}
 
+if (!speedOnly) {
   // ---------------------------------------------------------------- false positives
   console.log(`\n## False payloads on unmarked audio (${fpRounds} round(s))\n`);
   let fpAttempts = 0;
   let fpFound = 0;
+  // The null distribution behind the decision thresholds: coded-bit errors and synchronisation z of
+  // the best decode on unmarked audio (whole programs and 5 s excerpts).
+  const nullErrors: number[] = [];
+  let nullZ = -Infinity;
   for (let round = 0; round < fpRounds; round++) {
     for (const prog of programs) {
       const pcm = prog.make(50 + round);
+      const total = pcm[0]!.length / prog.rate;
       const wav = encodePcm(pcm, prog.rate, ['-c:a', 'pcm_f32le', '-f', 'wav']);
       for (const [, args, ext] of ATTACKS) {
         const attacked = transcode(wav, args, ext);
-        for (const key of [undefined, 'other-key']) {
-          const r = await detectAudioWatermark(attacked, key ? { key } : {});
-          fpAttempts++;
-          if (r.found) fpFound++;
+        for (const input of [attacked, cut5(attacked, total)]) {
+          for (const key of [undefined, 'other-key']) {
+            const r = await detectAudioWatermark(input, key ? { key } : {});
+            fpAttempts++;
+            if (r.found) fpFound++;
+            if (r.bitErrors !== undefined) nullErrors.push(r.bitErrors);
+            if (r.syncZ !== undefined) nullZ = Math.max(nullZ, r.syncZ);
+          }
         }
       }
     }
@@ -173,62 +188,72 @@ if (!speedOnly) {
       ['marked, detected with a wrong key', wrongKeyTotal, wrongKeyFalse],
     ],
   );
+  if (nullErrors.length > 0) {
+    const mean = nullErrors.reduce((a, b) => a + b, 0) / nullErrors.length;
+    const sd = Math.sqrt(nullErrors.reduce((a, b) => a + (b - mean) ** 2, 0) / nullErrors.length);
+    console.log(
+      `\nNull (unmarked, best decode of each of ${nullErrors.length} detections): coded-bit errors ` +
+        `${mean.toFixed(1)} ± ${sd.toFixed(1)}, minimum ${Math.min(...nullErrors)} (limit 50); largest sync z ${nullZ.toFixed(2)} (threshold 5)`,
+    );
+  }
 }
 
-// ---------------------------------------------------------------- speed
-console.log(
-  `\n## Speed (${speedSeconds} s stereo 48 kHz music; baseline = plain ffmpeg transcode of the same file, same settings; best of ${speedReps} alternating runs each)\n`,
-);
-const dir = mkdtempSync(join(tmpdir(), 'provmark-bench-audio-'));
-try {
-  const music = musicLike(speedSeconds, RATE, 7);
-  const speedRows: Array<Array<string | number>> = [];
-  for (const [fmt, args] of [
-    ['wav', ['-c:a', 'pcm_s16le']],
-    ['m4a', ['-c:a', 'aac', '-b:a', '128k']],
-    ['mp3', ['-c:a', 'libmp3lame', '-b:a', '128k']],
-  ] as const) {
-    const src = join(dir, `in.${fmt}`);
-    const wav = encodePcm(music, RATE, ['-c:a', 'pcm_s16le', '-f', 'wav']);
-    writeFileSync(src, fmt === 'wav' ? wav : transcode(wav, args, fmt));
-    // The machine is shared: runs alternate and the fastest of each is kept (the least disturbed).
-    let tBase = Infinity;
-    let tEmbed = Infinity;
-    let tDetect = Infinity;
-    let found = true;
-    for (let rep = 0; rep < speedReps; rep++) {
-      const t0 = performance.now();
-      const base = spawnSync('ffmpeg', ['-v', 'error', '-i', src, ...args, '-y', join(dir, `base.${fmt}`)]);
-      tBase = Math.min(tBase, performance.now() - t0);
-      if (base.status !== 0) throw new Error(base.stderr.toString());
-      const t1 = performance.now();
-      const out = await embedAudioWatermark(src, { payload: '0123456789abcdef' });
-      tEmbed = Math.min(tEmbed, performance.now() - t1);
-      const t2 = performance.now();
-      const det = await detectAudioWatermark(out);
-      tDetect = Math.min(tDetect, performance.now() - t2);
-      found &&= det.found && det.payload === '0123456789abcdef';
-    }
-    speedRows.push([
-      fmt,
-      `${(speedSeconds / (tBase / 1000)).toFixed(0)}×`,
-      `${(speedSeconds / (tEmbed / 1000)).toFixed(0)}×`,
-      (tEmbed / tBase).toFixed(2),
-      `${(Math.min(speedSeconds, 120) / (tDetect / 1000)).toFixed(0)}×`,
-      found ? 'yes' : 'NO',
-    ]);
-  }
-  table(
-    ['format', 'ffmpeg transcode', 'embed (file API)', 'embed time / baseline', 'detect', 'found'],
-    speedRows,
+if (!fpOnly) {
+  // ---------------------------------------------------------------- speed
+  console.log(
+    `\n## Speed (${speedSeconds} s stereo 48 kHz music; baseline = plain ffmpeg transcode of the same file, same settings; best of ${speedReps} alternating runs each)\n`,
   );
-  let pcmS = Infinity;
-  for (let rep = 0; rep < speedReps; rep++) {
-    const pcmT = performance.now();
-    embedAudioWatermarkPcm({ sampleRate: RATE, channels: music }, { payload: '0123456789abcdef' });
-    pcmS = Math.min(pcmS, (performance.now() - pcmT) / 1000);
+  const dir = mkdtempSync(join(tmpdir(), 'provmark-bench-audio-'));
+  try {
+    const music = musicLike(speedSeconds, RATE, 7);
+    const speedRows: Array<Array<string | number>> = [];
+    for (const [fmt, args] of [
+      ['wav', ['-c:a', 'pcm_s16le']],
+      ['m4a', ['-c:a', 'aac', '-b:a', '128k']],
+      ['mp3', ['-c:a', 'libmp3lame', '-b:a', '128k']],
+    ] as const) {
+      const src = join(dir, `in.${fmt}`);
+      const wav = encodePcm(music, RATE, ['-c:a', 'pcm_s16le', '-f', 'wav']);
+      writeFileSync(src, fmt === 'wav' ? wav : transcode(wav, args, fmt));
+      // The machine is shared: runs alternate and the fastest of each is kept (the least disturbed).
+      let tBase = Infinity;
+      let tEmbed = Infinity;
+      let tDetect = Infinity;
+      let found = true;
+      for (let rep = 0; rep < speedReps; rep++) {
+        const t0 = performance.now();
+        const base = spawnSync('ffmpeg', ['-v', 'error', '-i', src, ...args, '-y', join(dir, `base.${fmt}`)]);
+        tBase = Math.min(tBase, performance.now() - t0);
+        if (base.status !== 0) throw new Error(base.stderr.toString());
+        const t1 = performance.now();
+        const out = await embedAudioWatermark(src, { payload: '0123456789abcdef' });
+        tEmbed = Math.min(tEmbed, performance.now() - t1);
+        const t2 = performance.now();
+        const det = await detectAudioWatermark(out);
+        tDetect = Math.min(tDetect, performance.now() - t2);
+        found &&= det.found && det.payload === '0123456789abcdef';
+      }
+      speedRows.push([
+        fmt,
+        `${(speedSeconds / (tBase / 1000)).toFixed(0)}×`,
+        `${(speedSeconds / (tEmbed / 1000)).toFixed(0)}×`,
+        (tEmbed / tBase).toFixed(2),
+        `${(Math.min(speedSeconds, 120) / (tDetect / 1000)).toFixed(0)}×`,
+        found ? 'yes' : 'NO',
+      ]);
+    }
+    table(
+      ['format', 'ffmpeg transcode', 'embed (file API)', 'embed time / baseline', 'detect', 'found'],
+      speedRows,
+    );
+    let pcmS = Infinity;
+    for (let rep = 0; rep < speedReps; rep++) {
+      const pcmT = performance.now();
+      embedAudioWatermarkPcm({ sampleRate: RATE, channels: music }, { payload: '0123456789abcdef' });
+      pcmS = Math.min(pcmS, (performance.now() - pcmT) / 1000);
+    }
+    console.log(`\nPCM core alone (embedAudioWatermarkPcm): ${(speedSeconds / pcmS).toFixed(0)}× real time`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-  console.log(`\nPCM core alone (embedAudioWatermarkPcm): ${(speedSeconds / pcmS).toFixed(0)}× real time`);
-} finally {
-  rmSync(dir, { recursive: true, force: true });
 }

@@ -64,6 +64,15 @@ describe('audio watermark on PCM', () => {
     }
   });
 
+  it('decodes an excerpt that holds no whole block: every bit is complete inside some span', () => {
+    const { pcm } = embedAudioWatermarkPcm(music, { payload: ID });
+    // Blocks start at 0, 2.048, 4.096 … s: [1.0, 3.75) straddles one boundary and contains no whole
+    // block, yet (2.75 s ≥ one block + one 0.512 s span) it holds every span of the block once.
+    const r = detectAudioWatermarkPcm(excerpt(pcm, 1.0, 2.75));
+    expect(r.found, r.reason).toBe(true);
+    expect(r.payload).toBe(ID);
+  });
+
   it('survives stereo→mono, volume ×0.5 and 48→44.1 kHz resampling', () => {
     const { pcm } = embedAudioWatermarkPcm(music, { payload: ID });
     const mono = new Float32Array(pcm.channels[0]!.length);
