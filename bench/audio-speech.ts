@@ -16,22 +16,11 @@
 import { spawnSync } from 'node:child_process';
 import { detectAudioWatermark, embedAudioWatermarkPcm } from '../src/watermark/audio.js';
 import { encodePcm, ffmpegPipe, hasEspeak, SPEECH_TEXT, transcode } from '../test/watermark/audio-signals.js';
+import { numberArg, printTable, randomPayload, xorshift32 } from './util.js';
 
-const argv = process.argv.slice(2);
-function arg(name: string, dflt: number): number {
-  const i = argv.indexOf(name);
-  return i >= 0 ? Number(argv[i + 1]) : dflt;
-}
-const rounds = arg('--rounds', 1);
-const excerpts = arg('--excerpts', 8);
-
-let rng = 0x2545f491;
-function rand(): number {
-  rng ^= rng << 13;
-  rng ^= rng >>> 17;
-  rng ^= rng << 5;
-  return (rng >>> 0) / 4294967296;
-}
+const rounds = numberArg('--rounds', 1);
+const excerpts = numberArg('--excerpts', 8);
+const rand = xorshift32(0x2545f491);
 
 const SETS: Array<{ name: string; texts: string[]; voices: Array<[string, string]>; rates: number[] }> = [
   {
@@ -107,7 +96,7 @@ if (!hasEspeak()) {
         const [voice, speed] = set.voices[(t + round) % set.voices.length]!;
         const rate = set.rates[(t + round) % set.rates.length]!;
         const pcm = say(text, voice, speed, rate);
-        const id = Array.from({ length: 16 }, () => Math.floor(rand() * 16).toString(16)).join('');
+        const id = randomPayload(rand);
         const { pcm: marked, snrDb } = embedAudioWatermarkPcm(
           { sampleRate: rate, channels: [pcm] },
           { payload: id },
@@ -144,11 +133,7 @@ if (!hasEspeak()) {
       ]);
     }
   }
-  const head = ['set', 'codec', 'recovered', 'mean bit errors', 'worst', 'min SNR dB'];
-  const w = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-  console.log(head.map((h, c) => h.padEnd(w[c]!)).join('  '));
-  console.log(w.map((n) => '-'.repeat(n)).join('  '));
-  for (const r of rows) console.log(r.map((v, c) => v.padEnd(w[c]!)).join('  '));
+  printTable(['set', 'codec', 'recovered', 'mean bit errors', 'worst', 'min SNR dB'], rows);
   console.log(`\n(bit errors: coded bits of 258 the recovered codeword disagrees with; limit 50)`);
   console.log(`wrong payloads reported: ${wrong}`);
 }

@@ -28,39 +28,19 @@ import {
   SPEECH_TEXT,
   transcode,
 } from '../test/watermark/audio-signals.js';
+import { hasFlag, numberArg, printTable, randomPayload, xorshift32 } from './util.js';
 
-const argv = process.argv.slice(2);
-function arg(name: string, dflt: number): number {
-  const i = argv.indexOf(name);
-  return i >= 0 ? Number(argv[i + 1]) : dflt;
-}
-const trials = arg('--trials', 2);
-const seconds = arg('--seconds', 10);
-const speedSeconds = arg('--speed-seconds', 60);
-const fpRounds = arg('--fp', 1);
-const speedReps = arg('--speed-reps', 3);
-const speedOnly = argv.includes('--speed-only');
-const fpOnly = argv.includes('--fp-only');
+const trials = numberArg('--trials', 2);
+const seconds = numberArg('--seconds', 10);
+const speedSeconds = numberArg('--speed-seconds', 60);
+const fpRounds = numberArg('--fp', 1);
+const speedReps = numberArg('--speed-reps', 3);
+const speedOnly = hasFlag('--speed-only');
+const fpOnly = hasFlag('--fp-only');
 const RATE = 48000;
 
-let rng = 0x9e3779b9;
-function rand(): number {
-  rng ^= rng << 13;
-  rng ^= rng >>> 17;
-  rng ^= rng << 5;
-  return (rng >>> 0) / 4294967296;
-}
-function randomPayload(): string {
-  return Array.from({ length: 16 }, () => Math.floor(rand() * 16).toString(16)).join('');
-}
-function table(head: string[], rows: Array<Array<string | number>>): void {
-  const cells = [head, ...rows.map((r) => r.map(String))];
-  const w = head.map((_, c) => Math.max(...cells.map((r) => (r[c] ?? '').length)));
-  for (const [i, r] of cells.entries()) {
-    console.log(r.map((v, c) => v.padEnd(w[c]!)).join('  '));
-    if (i === 0) console.log(w.map((n) => '-'.repeat(n)).join('  '));
-  }
-}
+const rand = xorshift32(0x9e3779b9);
+const table = printTable;
 
 interface Program {
   name: string;
@@ -114,7 +94,7 @@ if (!speedOnly && !fpOnly) {
     const snrs: number[] = [];
     for (let t = 0; t < trials; t++) {
       const pcm = prog.make(t);
-      const id = randomPayload();
+      const id = randomPayload(rand);
       const { pcm: marked } = embedAudioWatermarkPcm(
         { sampleRate: prog.rate, channels: pcm },
         { payload: id },

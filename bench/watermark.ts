@@ -20,34 +20,22 @@ import sharp from 'sharp';
 import { decodeImagePixels, decodeLumaPlane, encodeImagePixels } from '../src/media/image.js';
 import { WORK_AREA, detectMark } from '../src/watermark/core/index.js';
 import { deriveWatermarkSeed, detectImageWatermark, markPixels } from '../src/watermark/image.js';
+import { argValue, hasFlag, printTable, randomPayload, xorshift32 } from './util.js';
 
 // ---------------------------------------------------------------- arguments
-const argv = process.argv.slice(2);
-function arg(name: string): string | undefined {
-  const i = argv.indexOf(name);
-  return i >= 0 ? argv[i + 1] : undefined;
-}
+const arg = argValue;
 const imagesDir = arg('--images');
 const limit = arg('--limit') ? Number(arg('--limit')) : Infinity;
 const fpTarget = arg('--fp') ? Number(arg('--fp')) : 2000;
-const withGenerated = !argv.includes('--no-generated');
-const big = argv.includes('--big') || argv.includes('--big-only');
-const bigOnly = argv.includes('--big-only');
-const verbose = argv.includes('--verbose');
+const withGenerated = !hasFlag('--no-generated');
+const big = hasFlag('--big') || hasFlag('--big-only');
+const bigOnly = hasFlag('--big-only');
+const verbose = hasFlag('--verbose');
 
 // ---------------------------------------------------------------- helpers
-let rngState = 0x2545f491;
-function rand(): number {
-  rngState ^= rngState << 13;
-  rngState ^= rngState >>> 17;
-  rngState ^= rngState << 5;
-  return (rngState >>> 0) / 4294967296;
-}
+const rand = xorshift32(0x2545f491);
 function gauss(): number {
   return Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
-}
-function randomPayload(): string {
-  return Array.from({ length: 16 }, () => Math.floor(rand() * 16).toString(16)).join('');
 }
 const mean = (xs: number[]): number => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
@@ -57,13 +45,7 @@ function percentile(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? NaN;
 }
 function table(head: string[], rows: Array<Array<string | number>>): void {
-  const cells = [head, ...rows.map((r) => r.map(String))];
-  const widths = head.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]): string =>
-    r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  console.log(line(head));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const r of cells.slice(1)) console.log(line(r));
+  printTable(head, rows, { rightAlign: true });
   console.log();
 }
 async function timed<T>(fn: () => Promise<T> | T): Promise<[T, number]> {
@@ -379,7 +361,7 @@ async function main(): Promise<void> {
   let warm = false;
 
   for (const item of items) {
-    const payload = randomPayload();
+    const payload = randomPayload(rand);
     // Embed in steps so decode, mark and encode are timed separately (same calls embedImageWatermark makes).
     const [px, tDec] = await timed(() => decodeImagePixels(item.bytes));
     const orig = Buffer.from(px.data);
