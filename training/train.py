@@ -75,6 +75,8 @@ RECIPES = {
     'v3': {'version': '3.0.0', 'file': 'provmark-detect-v3.onnx', 'steps': 6000, 'seed': SEED + 3, 'kv': False},
     # v4: the v3 recipe with another seed (a second ensemble member).
     'v4': {'version': '3.0.0', 'file': 'provmark-detect-v4.onnx', 'steps': 6000, 'seed': SEED + 4, 'kv': False},
+    # v5: v3 with half of the crops normalise-like (the normalised copy is the condition furthest from target).
+    'v5': {'version': '4.0.0', 'file': 'provmark-detect-v5.onnx', 'steps': 6000, 'seed': SEED + 5, 'kv': False},
 }
 RECIPE = os.environ.get('PROVMARK_RECIPE', 'v3')  # unset: build the shipped configuration (see ship())
 if RECIPE not in RECIPES:
@@ -308,7 +310,7 @@ def augment_v1(rgb, rng, normalise_p=0.0):
 def augment(rgb, rng):
     if RECIPE == 'v2':
         return augment_v2(rgb, rng)
-    return augment_v1(rgb, rng, normalise_p=0.2 if RECIPE in ('v3', 'v4') else 0.0)
+    return augment_v1(rgb, rng, normalise_p={'v3': 0.2, 'v4': 0.2, 'v5': 0.5}.get(RECIPE, 0.0))
 
 
 # ---------------------------------------------------------------- calib conditions (mirror training/eval.ts)
