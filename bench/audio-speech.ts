@@ -22,6 +22,14 @@ const rounds = numberArg('--rounds', 1);
 const excerpts = numberArg('--excerpts', 8);
 const rand = xorshift32(0x2545f491);
 
+/** espeak-ng voice and speed (words per minute) combinations, rotated over the sentences and rounds. */
+const VOICES: Array<[string, string]> = [
+  ['en-us', '150'],
+  ['en-gb', '170'],
+  ['en+f3', '140'],
+  ['en-us+m3', '185'],
+];
+
 const SETS: Array<{ name: string; texts: string[]; voices: Array<[string, string]>; rates: number[] }> = [
   {
     name: 'new sentences',
@@ -33,12 +41,7 @@ const SETS: Array<{ name: string; texts: string[]; voices: Array<[string, string
       'Seven hundred and forty two people attended the conference, which ended, as usual, with a long and rather boring dinner.',
       'Wait. Stop. Think about it for a moment, then tell me again exactly what you saw on the night of the storm.',
     ],
-    voices: [
-      ['en-us', '150'],
-      ['en-gb', '170'],
-      ['en+f3', '140'],
-      ['en-us+m3', '185'],
-    ],
+    voices: VOICES,
     rates: [22050, 48000],
   },
   {
@@ -49,12 +52,7 @@ const SETS: Array<{ name: string; texts: string[]; voices: Array<[string, string
       '<speak>Good morning everyone. <break time="1s"/> Today we will talk about security. <break time="800ms"/> First, passwords.</speak>',
       '<speak>No! <break time="1200ms"/> That is not what happened, <break time="600ms"/> and you know it. <break time="1s"/> Call me back.</speak>',
     ],
-    voices: [
-      ['en-us', '150'],
-      ['en-gb', '170'],
-      ['en+f3', '140'],
-      ['en-us+m3', '185'],
-    ],
+    voices: VOICES,
     rates: [22050, 48000],
   },
   {
