@@ -1,12 +1,13 @@
 /**
- * The bundled model: locate it inside the installed package, check it, and run it with onnxruntime-node on the
- * CPU. onnxruntime is imported on first use only, and the session is created once per process.
+ * The bundled model: locate it inside the installed package, check it, and run it with onnxruntime-web's
+ * WebAssembly backend (the same runtime in Node and in a browser; no native library, no install script).
+ * onnxruntime is imported on first use only, and the session is created once per process.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { InferenceSession, Tensor } from 'onnxruntime-node';
+import type { InferenceSession, Tensor } from 'onnxruntime-web';
 import { ModelLoadError } from '../errors.js';
 import type { CropProtocol } from './crops.js';
 
@@ -28,7 +29,7 @@ export interface LoadedModel {
   run(batch: Float32Array, count: number): Promise<Float32Array>;
 }
 
-type OrtModule = typeof import('onnxruntime-node');
+type OrtModule = typeof import('onnxruntime-web');
 
 const MODEL_SUBDIR = join('src', 'detect', 'models');
 let cached: Promise<LoadedModel> | undefined;
@@ -91,6 +92,17 @@ export function loadCalibration(): ModelCalibration {
   return parsed;
 }
 
+/**
+ * WebAssembly settings, once per process: SIMD is used when available (always in Node 20). Threads: the
+ * runtime's own pool needs a worker script per thread, which a CLI that already runs files in parallel worker
+ * threads does not want, so inference is single-threaded unless PROVMARK_ORT_THREADS asks for more.
+ */
+function configureWasm(ort: OrtModule): void {
+  const requested = Number(process.env.PROVMARK_ORT_THREADS ?? '1');
+  ort.env.wasm.numThreads = Number.isInteger(requested) && requested >= 1 ? requested : 1;
+  ort.env.logLevel = 'error';
+}
+
 /** Load the model once per process. Concurrent callers share one load. */
 export function loadModel(): Promise<LoadedModel> {
   cached ??= createModel().catch((err: unknown) => {
@@ -119,11 +131,12 @@ async function createModel(): Promise<LoadedModel> {
   }
   let ort: OrtModule;
   try {
-    const mod = (await import('onnxruntime-node')) as OrtModule & { default?: OrtModule };
+    const mod = (await import('onnxruntime-web')) as OrtModule & { default?: OrtModule };
     ort = mod.default ?? mod;
+    configureWasm(ort);
   } catch (err) {
-    throw new ModelLoadError(`Cannot load onnxruntime-node: ${(err as Error).message}`, {
-      hint: 'Install onnxruntime-node (CPU build; set onnxruntime-node-install=skip to avoid the CUDA download).',
+    throw new ModelLoadError(`Cannot load onnxruntime-web: ${(err as Error).message}`, {
+      hint: 'Reinstall provmark (onnxruntime-web is a dependency).',
       cause: err,
     });
   }
@@ -132,10 +145,8 @@ async function createModel(): Promise<LoadedModel> {
     session = await ort.InferenceSession.create(
       new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
       {
-        executionProviders: ['cpu'],
+        executionProviders: ['wasm'],
         graphOptimizationLevel: 'all',
-        intraOpNumThreads: 2,
-        interOpNumThreads: 1,
         executionMode: 'sequential',
       },
     );
