@@ -10,7 +10,13 @@
  */
 export * from './errors.js';
 export type { MediaInput, MediaKind, MediaFormat } from './types.js';
+// Every subpath's exports, so `import … from 'provmark'` has everything (test/exports.test.ts).
 export * from './sign/index.js';
 export * from './verify/index.js';
-export { openRepository, type ManifestRepository } from './repository/index.js';
-export { SOFT_BINDING_ALG, type SoftBindingId } from './watermark/softbinding.js';
+export * from './watermark/index.js';
+export * from './detect/index.js';
+export * from './repository/index.js';
+export * from './server/index.js';
+// Two subpaths name a type ManifestSummary: the root keeps verify's and renames the repository's.
+export type { ManifestSummary } from './verify/index.js';
+export type { ManifestSummary as RepositoryManifestSummary } from './repository/index.js';

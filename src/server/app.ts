@@ -14,13 +14,10 @@
  *
  * Errors are JSON `{ statusCode, error, code, message }` with a stable `code`.
  */
-import rateLimit from '@fastify/rate-limit';
-import Fastify, {
-  type FastifyError,
-  type FastifyInstance,
-  type FastifyReply,
-  type FastifyRequest,
-} from 'fastify';
+import { createRequire } from 'node:module';
+import type rateLimitPlugin from '@fastify/rate-limit';
+import type FastifyFactory from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isProvmarkError } from '../errors.js';
 import {
   MAX_BINDINGS,
@@ -75,6 +72,18 @@ export interface ServerOptions {
    * instead of piling up in memory.
    */
   readonly maxConcurrentExtractions?: number;
+}
+
+/**
+ * fastify and its rate limiter load when a server is created, not when `provmark` is imported
+ * (importing them costs ~350 ms, which users of the root export who never serve should not pay).
+ */
+function loadFastify(): { Fastify: typeof FastifyFactory; rateLimit: typeof rateLimitPlugin } {
+  const require = createRequire(import.meta.url);
+  return {
+    Fastify: (require('fastify') as { default: typeof FastifyFactory }).default,
+    rateLimit: (require('@fastify/rate-limit') as { default: typeof rateLimitPlugin }).default,
+  };
 }
 
 /** An HTTP answer other than 2xx, with the stable code sent to the client. */
@@ -210,6 +219,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
   let extractions = 0;
   const level = options.logLevel ?? 'info';
 
+  const { Fastify, rateLimit } = loadFastify();
   const app = Fastify({
     logger: level === 'silent' ? false : { level },
     bodyLimit,
