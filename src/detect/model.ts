@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { InferenceSession, Tensor } from 'onnxruntime-web';
@@ -92,14 +93,23 @@ export function loadCalibration(): ModelCalibration {
   return parsed;
 }
 
+let wasmThreads: number | undefined;
+
 /**
- * WebAssembly settings, once per process: SIMD is used when available (always in Node 20). Threads: the
- * runtime's own pool needs a worker script per thread, which a CLI that already runs files in parallel worker
- * threads does not want, so inference is single-threaded unless PROVMARK_ORT_THREADS asks for more.
+ * How many threads the WebAssembly runtime may use for one inference; call before the first detection (the
+ * runtime reads it once). Default: up to 4 of the machine's cores (2 threads halve the time of one image's crops on
+ * this project's 2-core machines, `npm run bench:runtime`). Code that already runs one detection per core (the
+ * batch workers) sets 1.
  */
+export function setDetectorThreads(threads: number): void {
+  if (!Number.isInteger(threads) || threads < 1 || threads > 64) {
+    throw new RangeError(`Expected integer between 1 and 64 for threads but received ${threads}`);
+  }
+  wasmThreads = threads;
+}
+
 function configureWasm(ort: OrtModule): void {
-  const requested = Number(process.env.PROVMARK_ORT_THREADS ?? '1');
-  ort.env.wasm.numThreads = Number.isInteger(requested) && requested >= 1 ? requested : 1;
+  ort.env.wasm.numThreads = wasmThreads ?? Math.max(1, Math.min(4, availableParallelism()));
   ort.env.logLevel = 'error';
 }
 
