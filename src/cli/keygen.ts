@@ -24,6 +24,17 @@ Production signers need a certificate from a CA on the C2PA trust list.
   ca.key.pem       private key of the development CA (keep secret)
 `;
 
+/** An OS failure on `path` as ERR_FILE_IO with the path and the OS reason (EEXIST, ENOTDIR, EACCES…). */
+function osFileError(path: string, what: string, err: unknown): FileError {
+  const e = err as NodeJS.ErrnoException;
+  const reason = e.code === 'EEXIST' ? `${path} exists and is not a folder` : e.message;
+  return new FileError('ERR_FILE_IO', `${what} ${path}: ${reason}`, {
+    hint: 'Give --out a folder you can write to (it is created when missing).',
+    details: { path, ...(e.code ? { reason: e.code } : {}) },
+    cause: err,
+  });
+}
+
 export function registerKeygen(program: Command): void {
   program
     .command('keygen')
@@ -36,7 +47,9 @@ export function registerKeygen(program: Command): void {
       runCommand(async () => {
         if (opts.alg !== 'ed25519' && opts.alg !== 'es256')
           throw new RangeError(`Expected ed25519 or es256 for --alg but received ${opts.alg}`);
-        await mkdir(opts.out, { recursive: true });
+        await mkdir(opts.out, { recursive: true }).catch((err: unknown) => {
+          throw osFileError(opts.out, 'Cannot create the folder', err);
+        });
         if (!opts.force) {
           for (const f of Object.values(FILES)) {
             const exists = await stat(join(opts.out, f)).then(
@@ -53,7 +66,10 @@ export function registerKeygen(program: Command): void {
         for (const [key, file] of Object.entries(FILES) as [keyof typeof FILES, string][]) {
           const path = join(opts.out, file);
           await writeFileAtomic(path, new TextEncoder().encode(creds[key]));
-          if (file.includes('key')) await chmod(path, 0o600);
+          if (file.includes('key'))
+            await chmod(path, 0o600).catch((err: unknown) => {
+              throw osFileError(path, 'Cannot make the key private', err);
+            });
         }
         await writeFileAtomic(join(opts.out, 'README.txt'), new TextEncoder().encode(NOTICE));
         process.stdout.write(
