@@ -126,8 +126,20 @@ export function assertSignerCertificate(chain: readonly Uint8Array[], now = new 
       },
     );
   }
-  const selfIssued = leaf.subject === leaf.issuer;
-  if (!selfIssued && !leaf.getExtension(x509.AuthorityKeyIdentifierExtension)) {
+  // C2PA signers are end-entity certificates issued by a CA (C2PA spec, "Trust Model" and its
+  // certificate profile); a leaf that is its own issuer can chain to nothing, and the engine refuses
+  // the signed output afterwards (signingCredential.invalid) when it also lacks the AKI.
+  if (leaf.subject === leaf.issuer) {
+    throw new CredentialError(
+      'ERR_CERT_PROFILE',
+      `The signer certificate (${subject}) is self-signed: its issuer is itself`,
+      {
+        hint: 'Sign with an end-entity certificate issued by a CA (provmark keygen makes a development CA and signer).',
+        details: { subject, issuer: leaf.issuer },
+      },
+    );
+  }
+  if (!leaf.getExtension(x509.AuthorityKeyIdentifierExtension)) {
     throw new CredentialError(
       'ERR_CERT_PROFILE',
       `The signer certificate (${subject}) has no Authority Key Identifier`,
