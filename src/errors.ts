@@ -30,6 +30,7 @@ export type ErrorCode =
   | 'ERR_C2PA_ENGINE'
   | 'ERR_TRUST_CONFIG'
   | 'ERR_NETWORK'
+  | 'ERR_TIMESTAMP'
   | 'ERR_FFMPEG_MISSING'
   | 'ERR_FFMPEG_FAILED'
   | 'ERR_REPOSITORY'
@@ -152,6 +153,13 @@ export class TrustConfigError extends ProvmarkError {
 export class NetworkError extends ProvmarkError {
   constructor(message: string, options?: ProvmarkErrorOptions) {
     super('ERR_NETWORK', message, options);
+  }
+}
+
+/** A time-stamp authority (RFC 3161) was unreachable, refused, or answered something unusable. */
+export class TimestampError extends ProvmarkError {
+  constructor(message: string, options?: ProvmarkErrorOptions) {
+    super('ERR_TIMESTAMP', message, options);
   }
 }
 

@@ -7,6 +7,7 @@ import {
   encodePaddedSign1,
   encodeProtectedHeader,
   encodeSigStructure,
+  encodeTimestampedData,
   type SigningAlgorithm,
 } from './cose.js';
 import { BytesBlob, ENGINE_SIGN_LIMIT, loadEngine } from './engine.js';
@@ -41,6 +42,11 @@ export interface EngineSignRequest {
   readonly noEmbed?: boolean;
   /** Write a remote-manifest reference (XMP `dcterms:provenance`) into the asset. */
   readonly remoteUrl?: string;
+  /**
+   * Time-stamp the claim signature: called with the bytes a `sigTst2` time-stamp covers, returns
+   * the DER TimeStampToken that goes into the COSE unprotected header.
+   */
+  readonly timestamp?: (data: Uint8Array) => Promise<Uint8Array>;
 }
 
 export interface EngineSignResult {
@@ -50,6 +56,13 @@ export interface EngineSignResult {
 
 /** Room for the COSE structure beyond the certificates: signature (≤ 512 B for RSA-4096), headers, padding slack. */
 const COSE_OVERHEAD = 2048;
+/**
+ * Room for a time-stamp token. The engine fixes the signature box size before the claim is
+ * signed, so the token's size must be guessed: a token holds the TSA's certificates, and those
+ * of public TSAs (RSA keys, two or three certificates) come to a few KB; 10 KiB leaves room for
+ * a chain of RSA-4096 certificates.
+ */
+const TIMESTAMP_RESERVE = 10 * 1024;
 
 export async function signWithEngine(req: EngineSignRequest): Promise<EngineSignResult> {
   // Over the cap the engine aborts the whole process; callers check earlier, this is the backstop.
@@ -58,17 +71,23 @@ export async function signWithEngine(req: EngineSignRequest): Promise<EngineSign
   const c2pa = await loadEngine();
   const { signer } = req;
   const protectedHeader = encodeProtectedHeader(signer.alg, signer.certificateChain);
-  const reserveSize = protectedHeader.length + COSE_OVERHEAD;
+  const reserveSize = protectedHeader.length + COSE_OVERHEAD + (req.timestamp ? TIMESTAMP_RESERVE : 0);
   let signerError: unknown;
   const definition = {
     sign: async (claim: Uint8Array): Promise<Uint8Array<ArrayBuffer>> => {
       try {
         const signature = await signer.sign(encodeSigStructure(protectedHeader, claim));
-        const cose = encodePaddedSign1(protectedHeader, signature, reserveSize);
+        // v2 time-stamps are taken after signing: they cover the signature itself.
+        const token = req.timestamp
+          ? await req.timestamp(encodeTimestampedData(protectedHeader, signature))
+          : undefined;
+        const cose = encodePaddedSign1(protectedHeader, signature, reserveSize, token);
         if (!cose) {
           throw new SigningError(
             'ERR_SIGNING_FAILED',
-            `The ${signature.length}-byte signature does not fit the reserved space`,
+            token
+              ? `The signature and the ${token.length}-byte time-stamp token do not fit the reserved space`
+              : `The ${signature.length}-byte signature does not fit the reserved space`,
           );
         }
         return cose as Uint8Array<ArrayBuffer>;

@@ -1,7 +1,8 @@
 /**
  * COSE_Sign1 (RFC 9052 §4.2) as C2PA uses it for claim signatures (C2PA 2.x §14.2):
  * detached payload, protected header `{1: alg, 33: x5chain}`, and an unprotected `pad`
- * byte string so the structure fills exactly the space the engine reserved.
+ * byte string so the structure fills exactly the space the engine reserved. A time-stamp, when
+ * there is one, goes into the unprotected `sigTst2` header (C2PA 2.1+ §10.3.2.5, "v2").
  */
 import { Encoder, Tag } from 'cbor-x';
 
@@ -50,30 +51,52 @@ export function encodeSigStructure(protectedHeader: Uint8Array, payload: Uint8Ar
   return encode(['Signature1', protectedHeader, new Uint8Array(0), payload]);
 }
 
+/**
+ * The bytes a v2 (`sigTst2`) time-stamp covers (C2PA 2.1 §10.3.2.5, as c2pa-rs builds and checks it): a COSE countersignature
+ * Sig_structure (RFC 9338 §3.3, context "CounterSignature") over the protected header with
+ * empty external AAD, whose payload is the claim signature encoded as a CBOR byte string.
+ * The time-stamp's message imprint is the hash of these bytes.
+ */
+export function encodeTimestampedData(protectedHeader: Uint8Array, signature: Uint8Array): Uint8Array {
+  return encode(['CounterSignature', protectedHeader, new Uint8Array(0), encode(signature)]);
+}
+
+/**
+ * The `sigTst2` header value: a `tstContainer` map `{tstTokens: [{val: TimeStampToken}]}`
+ * (C2PA 2.1 §10.3.2.5.4); v2 stores the DER TimeStampToken, not the whole TimeStampResp.
+ */
+function timestampContainer(token: Uint8Array): Map<string, unknown> {
+  return new Map([['tstTokens', [new Map([['val', token]])]]]);
+}
+
 function encodeSign1(
   protectedHeader: Uint8Array,
   signature: Uint8Array,
   padLength: number | undefined,
+  timestampToken: Uint8Array | undefined,
 ): Uint8Array {
   const unprotected = new Map<string, unknown>();
+  if (timestampToken) unprotected.set('sigTst2', timestampContainer(timestampToken));
   if (padLength !== undefined) unprotected.set('pad', new Uint8Array(padLength));
   return encode(new Tag([protectedHeader, unprotected, null, signature], COSE_SIGN1_TAG));
 }
 
 /**
- * Assemble a tagged COSE_Sign1 padded to exactly `reserveSize` bytes.
- * Returns undefined when the signature and chain do not fit in the reserved space.
+ * Assemble a tagged COSE_Sign1 padded to exactly `reserveSize` bytes, with the time-stamp token
+ * (DER TimeStampToken over {@link encodeTimestampedData}) in `sigTst2` when one is given.
+ * Returns undefined when the signature, chain and token do not fit in the reserved space.
  */
 export function encodePaddedSign1(
   protectedHeader: Uint8Array,
   signature: Uint8Array,
   reserveSize: number,
+  timestampToken?: Uint8Array,
 ): Uint8Array | undefined {
   // The length prefix of the pad grows with the pad, so search the few lengths near the estimate.
-  const bare = encodeSign1(protectedHeader, signature, 0).length;
+  const bare = encodeSign1(protectedHeader, signature, 0, timestampToken).length;
   const base = reserveSize - bare;
   for (let pad = Math.max(0, base - 10); pad <= base; pad++) {
-    const out = encodeSign1(protectedHeader, signature, pad);
+    const out = encodeSign1(protectedHeader, signature, pad, timestampToken);
     if (out.length === reserveSize) return out;
   }
   return undefined;

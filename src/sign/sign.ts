@@ -11,6 +11,7 @@ import type { ManifestReport } from '../verify/types.js';
 import { verify } from '../verify/verify.js';
 import { buildManifestDefinition, type ManifestInput } from './manifest.js';
 import { signatureMatchesCertificate, type Signer } from './signers.js';
+import { checkTimestampOptions, requestTimestamp, type TimestampOptions } from './timestamp.js';
 
 export interface SignOptions {
   readonly signer: Signer;
@@ -29,6 +30,12 @@ export interface SignOptions {
   readonly maxPixels?: number;
   /** Label of the new manifest (`urn:c2pa:UUID`); default: a random UUID chosen by the engine. */
   readonly manifestLabel?: string;
+  /**
+   * Time-stamp the signature with an RFC 3161 time-stamp authority (stored in the COSE `sigTst2`
+   * header, C2PA 2.1+). With a trusted time-stamp the signature stays valid after the signer
+   * certificate expires. Signing fails with ERR_TIMESTAMP when the TSA cannot give one.
+   */
+  readonly timestamp?: TimestampOptions;
 }
 
 export interface SignResult {
@@ -66,6 +73,7 @@ export async function sign(input: MediaInput, options: SignOptions): Promise<Sig
       'Expected a Signer (createPemSigner, createEd25519Signer or createCallbackSigner) for signer',
     );
   }
+  if (options.timestamp !== undefined) checkTimestampOptions(options.timestamp);
   const asset = await readMediaInput(input, 'input', ENGINE_SIGN_LIMIT);
   const format = sniffFormat(asset);
   if (format.kind === 'manifest')
@@ -118,6 +126,7 @@ export async function sign(input: MediaInput, options: SignOptions): Promise<Sig
     ingredients,
     ...(options.sidecar ? { noEmbed: true } : {}),
     ...(options.remoteUrl ? { remoteUrl: options.remoteUrl } : {}),
+    ...(options.timestamp ? { timestamp: timestamper(options.timestamp) } : {}),
   });
 
   const report = await verify(signed, {
@@ -160,6 +169,10 @@ export async function sign(input: MediaInput, options: SignOptions): Promise<Sig
     format: format.format,
     report,
   };
+}
+
+function timestamper(options: TimestampOptions): (data: Uint8Array) => Promise<Uint8Array> {
+  return async (data) => (await requestTimestamp(data, options)).token;
 }
 
 /** Check every signature against the certificate before it goes into a file. */
