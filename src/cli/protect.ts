@@ -18,6 +18,7 @@ interface ProtectCliOptions {
   sourceType?: string;
   strength?: string;
   quality?: string;
+  tsa?: string;
   json?: boolean;
 }
 
@@ -46,6 +47,7 @@ export function registerProtect(program: Command): void {
     .option('--source-type <type>', 'IPTC digital source type (default digitalCapture)')
     .option('--strength <s>', 'watermark strength multiplier (default 1)')
     .option('--quality <q>', 'output quality for lossy formats (default: the input quality)')
+    .option('--tsa <url>', 'time-stamp the signature with this RFC 3161 time-stamp authority')
     .option('--json', 'print the result as JSON')
     .action((input: string, opts: ProtectCliOptions) =>
       runCommand(async () => {
@@ -63,6 +65,7 @@ export function registerProtect(program: Command): void {
             repository,
             manifest,
             watermark,
+            ...(opts.tsa ? { timestamp: { url: opts.tsa } } : {}),
             onProgress: (p) => bar.update(p),
           }).finally(() => bar.done());
           await writeFileAtomic(opts.output, r.bytes);

@@ -21,6 +21,7 @@ export interface SignCliOptions {
   remoteUrl?: string;
   sidecarAsset?: string;
   trust?: string[];
+  tsa?: string;
   json?: boolean;
 }
 
@@ -93,6 +94,7 @@ export function registerSign(program: Command): void {
       'with --sidecar and --remote-url: where to write the asset carrying the link',
     )
     .option('--trust <pem...>', 'trust anchors used to validate the parent ingredient')
+    .option('--tsa <url>', 'time-stamp the signature with this RFC 3161 time-stamp authority')
     .option('--json', 'print the result as JSON')
     .action((input: string, opts: SignCliOptions) =>
       runCommand(async () => {
@@ -108,6 +110,7 @@ export function registerSign(program: Command): void {
           ...(opts.trust ? { trust: { anchors: opts.trust } } : {}),
           ...(opts.sidecar ? { sidecar: true } : {}),
           ...(opts.remoteUrl ? { remoteUrl: opts.remoteUrl } : {}),
+          ...(opts.tsa ? { timestamp: { url: opts.tsa } } : {}),
         });
         if (opts.sidecarAsset) await writeFileAtomic(opts.sidecarAsset, result.bytes);
         await writeFileAtomic(opts.output, opts.sidecar ? result.manifestStore : result.bytes);

@@ -22,6 +22,7 @@ import {
 import type { ManifestInput } from './manifest.js';
 import { sign } from './sign.js';
 import type { Signer } from './signers.js';
+import { checkTimestampOptions, type TimestampOptions } from './timestamp.js';
 import type { TrustOptions } from '../verify/trust.js';
 import type { ManifestReport } from '../verify/types.js';
 
@@ -45,6 +46,8 @@ export interface ProtectOptions {
   readonly softBindingId?: SoftBindingId;
   readonly trust?: TrustOptions;
   readonly maxPixels?: number;
+  /** RFC 3161 time-stamp for the signature (see `SignOptions.timestamp`). */
+  readonly timestamp?: TimestampOptions;
   /** Progress of long video/audio watermarking (frames or seconds done). */
   readonly onProgress?: MediaWatermarkOptions['onProgress'];
 }
@@ -78,6 +81,7 @@ export async function protect(input: MediaInput, options: ProtectOptions): Promi
     throw new TypeError('Expected a ManifestRepository (openRepository()) for repository');
   }
   if (!signer || typeof signer.sign !== 'function') throw new TypeError('Expected a Signer for signer');
+  if (options.timestamp !== undefined) checkTimestampOptions(options.timestamp);
   const original = await readMediaInput(input, 'input', ENGINE_SIGN_LIMIT);
   const format = sniffFormat(original);
   if (format.kind === 'manifest')
@@ -118,6 +122,7 @@ export async function protect(input: MediaInput, options: ProtectOptions): Promi
       options.softBindingId !== undefined ? labelFor(identity.digest, softBindingId) : identity.manifestLabel,
     ...(options.trust ? { trust: options.trust } : {}),
     ...(options.maxPixels !== undefined ? { maxPixels: options.maxPixels } : {}),
+    ...(options.timestamp ? { timestamp: options.timestamp } : {}),
   });
 
   const record = {
