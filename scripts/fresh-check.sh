@@ -1,19 +1,19 @@
 #!/usr/bin/env bash
 # What a new user and a package consumer do, checked on the committed tree:
 #   1. a fresh clone in a temporary folder, with a clean environment (only PATH, HOME, TMPDIR and the locale: no
-#      variable that a user would not have), runs `npm install` and `npm run demo`;
+#      variable that CI or the caller exported), runs `npm install` and `npm run demo`;
 #   2. `npm pack` makes the tarball, which is installed into an empty project (clean environment again), and that
 #      project's `provmark verify`, `provmark watermark detect` and `provmark detect` run on the demo's files.
 # Usage: bash scripts/fresh-check.sh [REPO]   (REPO defaults to this checkout; only committed files are cloned)
-# The npm cache lives in the temporary HOME, so the packages really come from the registry, as for a new user.
+# HOME stays the user's: their npm configuration (~/.npmrc) and caches are part of the machine a user has.
 set -euo pipefail
 repo="$(cd "${1:-$(dirname "$0")/..}" && pwd)"
 work="$(mktemp -d "${TMPDIR:-/tmp}/provmark-fresh.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/home"
+home="${HOME:-/root}"
 
 # A clean environment: what a login shell of a new user has, nothing exported by CI or by this script's caller.
-clean() { env -i PATH="/usr/local/bin:/usr/bin:/bin" HOME="$work/home" TMPDIR="$work" LANG=C.UTF-8 "$@"; }
+clean() { env -i PATH="/usr/local/bin:/usr/bin:/bin" HOME="$home" TMPDIR="$work" LANG=C.UTF-8 "$@"; }
 say() { printf '\n--- fresh-check: %s\n' "$*"; }
 
 say "clone $repo"
@@ -29,7 +29,8 @@ say "npm pack"
 clean npm run build >/dev/null
 tarball="$(clean npm pack --silent | tail -n 1)"
 ls -l "$tarball"
-tar -tzf "$tarball" | grep -q 'package/src/detect/models/calibration.json' || {
+listing="$(tar -tzf "$tarball")" # (not piped into grep -q: its early exit would fail tar under pipefail)
+grep -qx 'package/src/detect/models/calibration.json' <<<"$listing" || {
   echo "fresh-check: the detector model is missing from $tarball" >&2
   exit 1
 }
