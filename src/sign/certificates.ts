@@ -7,14 +7,13 @@ import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { CredentialError } from '../errors.js';
-import { OID_DOCUMENT_SIGNING, OID_EMAIL_PROTECTION } from './credentials.js';
+import { OID_C2PA_CLAIM_SIGNING, OID_DOCUMENT_SIGNING, OID_EMAIL_PROTECTION } from './credentials.js';
 
 const PEM_CERT = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g;
 const OID_SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
 const OID_CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 const OID_ANY_EKU = '2.5.29.37.0';
-/** C2PA claim-signing EKU (C2PA trust list profile) and Microsoft's C2PA signing EKU. */
-const OID_C2PA_CLAIM_SIGNING = '1.3.6.1.4.1.62558.2.1';
+/** Microsoft's C2PA signing EKU. */
 const OID_MS_C2PA = '1.3.6.1.4.1.311.76.59.1.9';
 
 /**

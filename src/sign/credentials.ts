@@ -1,7 +1,7 @@
 /**
  * Development credentials: a throw-away CA and a C2PA signer certificate with the profile that
  * c2pa-rs and c2pa-ts accept (C2PA 2.x §14.5 "X.509 certificates": end-entity, critical keyUsage
- * digitalSignature, EKU emailProtection + documentSigning, SKI and AKI present).
+ * digitalSignature, EKU emailProtection + documentSigning + C2PA claim signing, SKI and AKI present).
  * NOT FOR PRODUCTION: production signers need a certificate from a CA on the C2PA trust list.
  */
 import 'reflect-metadata';
@@ -17,6 +17,8 @@ export type DevKeyAlgorithm = 'ed25519' | 'es256';
 export const OID_DOCUMENT_SIGNING = '1.3.6.1.5.5.7.3.36';
 /** OID of id-kp-emailProtection. */
 export const OID_EMAIL_PROTECTION = '1.3.6.1.5.5.7.3.4';
+/** The C2PA claim-signing EKU, listed in the official C2PA trust configuration (`store.cfg`). */
+export const OID_C2PA_CLAIM_SIGNING = '1.3.6.1.4.1.62558.2.1';
 
 export interface DevCredentialOptions {
   readonly alg?: DevKeyAlgorithm;
@@ -122,7 +124,10 @@ export async function generateDevCredentials(options: DevCredentialOptions = {})
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-      new x509.ExtendedKeyUsageExtension([OID_EMAIL_PROTECTION, OID_DOCUMENT_SIGNING], false),
+      new x509.ExtendedKeyUsageExtension(
+        [OID_EMAIL_PROTECTION, OID_DOCUMENT_SIGNING, OID_C2PA_CLAIM_SIGNING],
+        false,
+      ),
       await x509.SubjectKeyIdentifierExtension.create(signerKeys.publicKey),
       await x509.AuthorityKeyIdentifierExtension.create(ca, false),
     ],
