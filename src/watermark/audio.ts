@@ -24,7 +24,6 @@ import { sniffFormat } from '../media/sniff.js';
 import { checkStrength, notFoundFromContentError } from './options.js';
 import type { MediaFormat, MediaInput } from '../types.js';
 import {
-  AUDIO_BLOCK_SAMPLES,
   AUDIO_MIN_DETECT_SAMPLES,
   AUDIO_WORK_RATE,
   detectAudioMark,
@@ -96,6 +95,20 @@ export interface EmbedAudioPcmResult {
 }
 
 const MIN_EMBED_RATE = 12000;
+
+/**
+ * Shortest audio the mark is embedded in, and read from: one 2.048 s block plus one 64 ms cell
+ * column of alignment slack (2.112 s). One limit for both, so nothing is marked that cannot be read.
+ */
+export const AUDIO_MIN_SECONDS = AUDIO_MIN_DETECT_SAMPLES / AUDIO_WORK_RATE;
+
+/** The error for audio under {@link AUDIO_MIN_SECONDS}: thrown by embed, reported by detect. */
+function audioTooShort(seconds: number): MediaTooSmallError {
+  return new MediaTooSmallError(
+    `Audio is ${seconds.toFixed(2)} s long, under the ${AUDIO_MIN_SECONDS.toFixed(3)} s minimum of the audio watermark (embedding and detection)`,
+    { details: { seconds, minSeconds: AUDIO_MIN_SECONDS } },
+  );
+}
 /**
  * One hour. The embed streams (measured: a 40-minute M4A marked in 31.5 s with 138 MiB peak RSS),
  * so the cap is set by the output, which is returned in memory: an hour of 16-bit 48 kHz stereo WAV
@@ -138,7 +151,7 @@ function checkPcm(pcm: AudioPcm): void {
  * Embed `payload` in planar float PCM (pure: no IO). Used by {@link embedAudioWatermark} and by
  * the video pipeline for soundtracks.
  *
- * @throws MediaTooSmallError under one 2.048 s block; WatermarkError under 12 kHz sample rate.
+ * @throws MediaTooSmallError under {@link AUDIO_MIN_SECONDS} (2.112 s); WatermarkError under 12 kHz sample rate.
  * @example
  * ```ts
  * const { pcm: marked, snrDb } = embedAudioWatermarkPcm({ sampleRate: 48000, channels: [left, right] }, {
@@ -157,13 +170,7 @@ export function embedAudioWatermarkPcm(
   const seed = deriveWatermarkSeed(options.key);
   checkRate(pcm.sampleRate);
   const seconds = pcm.channels[0]!.length / pcm.sampleRate;
-  const minSeconds = AUDIO_BLOCK_SAMPLES / AUDIO_WORK_RATE;
-  if (seconds < minSeconds) {
-    throw new MediaTooSmallError(
-      `Audio is ${seconds.toFixed(2)} s long; watermarking needs at least ${minSeconds.toFixed(3)} s`,
-      { details: { seconds, minSeconds } },
-    );
-  }
+  if (seconds < AUDIO_MIN_SECONDS) throw audioTooShort(seconds);
   const payload = Uint8Array.from(Buffer.from(id, 'hex'));
   const r = embedAudioMark(pcm.channels, pcm.sampleRate, { seed, payload, strength });
   return { pcm: { sampleRate: pcm.sampleRate, channels: r.channels }, snrDb: r.snrDb };
@@ -192,12 +199,7 @@ export function detectAudioWatermarkPcm(
 function detectWorking(mono16: Float32Array, seed: Uint8Array): AudioWatermarkDetection {
   const seconds = round(mono16.length / AUDIO_WORK_RATE, 3);
   if (mono16.length < AUDIO_MIN_DETECT_SAMPLES) {
-    return {
-      found: false,
-      confidence: 0,
-      seconds,
-      reason: `audio is ${seconds.toFixed(2)} s long, under the ${(AUDIO_MIN_DETECT_SAMPLES / AUDIO_WORK_RATE).toFixed(2)} s minimum for detection`,
-    };
+    return { ...notFoundFromContentError(audioTooShort(mono16.length / AUDIO_WORK_RATE)), seconds };
   }
   const r = detectAudioMark(mono16, { seed });
   const common = {
@@ -245,7 +247,7 @@ async function readHead(path: string): Promise<Uint8Array> {
  * other tracks are copied untouched, metadata is carried over.
  *
  * @throws UnsupportedFormatError for other formats or no audio track; MediaTooSmallError under
- *   2.048 s; MediaTooLargeError over `maxSeconds`; CorruptMediaError for undecodable input;
+ *   {@link AUDIO_MIN_SECONDS} (2.112 s); MediaTooLargeError over `maxSeconds`; CorruptMediaError for undecodable input;
  *   FfmpegError when ffmpeg is missing.
  * @example
  * ```ts
@@ -334,13 +336,7 @@ async function streamMark(
         await write(embedder.push(deinterleave(block, nch)));
       }
       const seconds = embedder.samplesIn / rate;
-      const minSeconds = AUDIO_BLOCK_SAMPLES / AUDIO_WORK_RATE;
-      if (seconds < minSeconds) {
-        throw new MediaTooSmallError(
-          `Audio is ${seconds.toFixed(2)} s long; watermarking needs at least ${minSeconds.toFixed(3)} s`,
-          { details: { seconds, minSeconds } },
-        );
-      }
+      if (seconds < AUDIO_MIN_SECONDS) throw audioTooShort(seconds);
       await write(embedder.end());
       progress('encode', seconds);
       await sink.finish();

@@ -28,6 +28,7 @@ export {
   type VideoWatermarkDetection,
 } from './video.js';
 export {
+  AUDIO_MIN_SECONDS,
   detectAudioWatermark,
   detectAudioWatermarkPcm,
   embedAudioWatermark,
