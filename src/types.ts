@@ -2,7 +2,7 @@
 export type MediaInput = Uint8Array | string;
 
 /** Broad kind of a media format. */
-export type MediaKind = 'image' | 'video' | 'audio' | 'manifest';
+export type MediaKind = 'image' | 'video' | 'audio' | 'document' | 'manifest';
 
 /** A format provmark recognises from its bytes (never from the file name). */
 export type MediaFormat =
@@ -20,4 +20,7 @@ export type MediaFormat =
   | 'm4a'
   | 'wav'
   | 'mp3'
+  | 'avi'
+  | 'jxl'
+  | 'pdf'
   | 'c2pa';

@@ -5,6 +5,13 @@
 export interface EngineTrust {
   /** Trust anchors: PEM bundle of root/intermediate CAs. */
   readonly anchors?: string;
+  /**
+   * Time-stamp authority roots (PEM bundle). The engine (c2pa-rs, @contentauth/c2pa-wasm 0.13.3)
+   * has no separate TSA list: it checks RFC 3161 tokens against the same anchors as claim signers,
+   * so these are appended to `trust_anchors`. The EKU list still decides which certificates may sign
+   * claims.
+   */
+  readonly tsaAnchors?: string;
   /** End-entity certificates trusted as they are (PEM bundle). */
   readonly allowedList?: string;
   /** Allowed EKU OIDs, one per line (c2pa-rs `store.cfg` format). */
@@ -22,7 +29,8 @@ export interface EngineContextOptions {
 /** Build the engine's context JSON string. */
 export function engineContextJson(options: EngineContextOptions = {}): string {
   const trust: Record<string, string> = {};
-  if (options.trust?.anchors) trust.trust_anchors = options.trust.anchors;
+  const anchors = [options.trust?.anchors, options.trust?.tsaAnchors].filter(Boolean).join('\n');
+  if (anchors) trust.trust_anchors = anchors;
   if (options.trust?.allowedList) trust.allowed_list = options.trust.allowedList;
   if (options.trust?.ekuConfig) trust.trust_config = options.trust.ekuConfig;
   return JSON.stringify({

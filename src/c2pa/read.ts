@@ -46,11 +46,21 @@ export interface EngineManifest {
   };
   readonly thumbnail?: { format?: string; identifier?: string };
 }
+/** The engine's re-validation of one ingredient's manifest (C2PA 2.x §15.10.3 `ingredientDeltas`). */
+export interface EngineIngredientDelta {
+  /** JUMBF URI of the ingredient assertion, e.g. `self#jumbf=/c2pa/<manifest>/c2pa.assertions/c2pa.ingredient.v3`. */
+  readonly ingredientAssertionURI: string;
+  readonly validationDeltas?: EngineValidationResults;
+}
 export interface EngineStore {
   readonly active_manifest?: string;
   readonly manifests: Record<string, EngineManifest>;
+  /** The engine's verdict over the whole store (active manifest and every ingredient). */
   readonly validation_state?: 'Invalid' | 'Valid' | 'Trusted';
-  readonly validation_results?: { activeManifest?: EngineValidationResults; ingredientDeltas?: unknown[] };
+  readonly validation_results?: {
+    activeManifest?: EngineValidationResults;
+    ingredientDeltas?: EngineIngredientDelta[];
+  };
   readonly validation_status?: EngineStatus[];
 }
 

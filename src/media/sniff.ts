@@ -28,6 +28,11 @@ export const FORMATS: Readonly<Record<MediaFormat, FormatInfo>> = {
   m4a: { format: 'm4a', kind: 'audio', mime: 'audio/mp4', extension: 'm4a', decodableImage: false },
   wav: { format: 'wav', kind: 'audio', mime: 'audio/wav', extension: 'wav', decodableImage: false },
   mp3: { format: 'mp3', kind: 'audio', mime: 'audio/mpeg', extension: 'mp3', decodableImage: false },
+  // Read by the engine (@contentauth/c2pa-wasm 0.13.3, c2pa-rs riff_io / jpegxl_io / pdf_io): checked by
+  // giving it each MIME type; provmark verifies these but has no watermark or detector for them.
+  avi: { format: 'avi', kind: 'video', mime: 'video/x-msvideo', extension: 'avi', decodableImage: false },
+  jxl: { format: 'jxl', kind: 'image', mime: 'image/jxl', extension: 'jxl', decodableImage: false },
+  pdf: { format: 'pdf', kind: 'document', mime: 'application/pdf', extension: 'pdf', decodableImage: false },
   c2pa: {
     format: 'c2pa',
     kind: 'manifest',
@@ -81,6 +86,14 @@ function isSvg(bytes: Uint8Array): boolean {
   return /<svg[\s>]/.test(head);
 }
 
+/** JPEG XL in its ISO BMFF-style container (ISO/IEC 18181-2): the only JPEG XL form that can carry C2PA. */
+const JXL_CONTAINER = [0, 0, 0, 0x0c, 0x4a, 0x58, 0x4c, 0x20, 0x0d, 0x0a, 0x87, 0x0a];
+
+/** PDF header `%PDF-`; ISO 32000-1 §7.5.2 lets it follow other bytes, readers look in the first 1024. */
+function isPdf(bytes: Uint8Array): boolean {
+  return ascii(bytes, 0, 1024).includes('%PDF-');
+}
+
 /** A JUMBF superbox (`jumb`) holding a C2PA manifest store: a sidecar `.c2pa` file. */
 function isC2paStore(bytes: Uint8Array): boolean {
   return ascii(bytes, 4, 8) === 'jumb' && ascii(bytes, 12, 16) === 'jumd';
@@ -108,6 +121,8 @@ function detect(b: Uint8Array): MediaFormat | undefined {
     return 'png';
   if (ascii(b, 0, 4) === 'RIFF' && ascii(b, 8, 12) === 'WEBP') return 'webp';
   if (ascii(b, 0, 4) === 'RIFF' && ascii(b, 8, 12) === 'WAVE') return 'wav';
+  if (ascii(b, 0, 4) === 'RIFF' && ascii(b, 8, 12) === 'AVI ') return 'avi';
+  if (JXL_CONTAINER.every((x, i) => b[i] === x)) return 'jxl';
   if (ascii(b, 0, 6) === 'GIF87a' || ascii(b, 0, 6) === 'GIF89a') return 'gif';
   if (
     b.length >= 4 &&
@@ -121,6 +136,7 @@ function detect(b: Uint8Array): MediaFormat | undefined {
   if (isC2paStore(b)) return 'c2pa';
   if (isMp3(b)) return 'mp3';
   if (isSvg(b)) return 'svg';
+  if (isPdf(b)) return 'pdf';
   return undefined;
 }
 

@@ -15,13 +15,47 @@ import type { ManifestRepository } from '../repository/types.js';
 import type { MediaFormat, MediaInput } from '../types.js';
 import type { MediaWatermarkReading } from '../watermark/media.js';
 import { SOFT_BINDING_ALG, softBindingValue, type SoftBindingId } from '../watermark/softbinding.js';
+import { describeCredentialFailure, failureClassOf, type FailureClass } from './failures.js';
 import { statusesOf, summariseManifest } from './summary.js';
 import { resolveTrust, type TrustOptions } from './trust.js';
 import type { ManifestReport, ManifestSummary, ValidationStatus, VerifyReport } from './types.js';
-import { stateOf, verify } from './verify.js';
+import { stateSettingAside, verify } from './verify.js';
 
+/**
+ * - `verified`: intact, signed by a trusted signer;
+ * - `untrusted-signer`: intact, but the signer is not on the configured trust lists;
+ * - `invalid-credential`: intact, but the signer's certificate cannot be accepted (expired without a
+ *   trusted time-stamp, outside the C2PA certificate profile, revoked);
+ * - `tampered`: an integrity check failed (hard binding, hashed URI, claim signature, ingredient manifest);
+ * - `invalid`: the engine finds the manifest invalid for another reason (malformed, unreadable, a
+ *   broken identity assertion), with no sign of a change to the file or of a credential problem;
+ * - `conflict`: the manifest declares a watermark that the pixels contradict;
+ * - `recovered`: no embedded manifest, but the watermark led to a valid one in a repository;
+ * - `no-provenance`: nothing found.
+ */
 export type ProvenanceVerdict =
-  'verified' | 'untrusted-signer' | 'tampered' | 'conflict' | 'recovered' | 'no-provenance';
+  | 'verified'
+  | 'untrusted-signer'
+  | 'invalid-credential'
+  | 'tampered'
+  | 'invalid'
+  | 'conflict'
+  | 'recovered'
+  | 'no-provenance';
+
+const INVALID_VERDICT: Record<FailureClass, ProvenanceVerdict> = {
+  integrity: 'tampered',
+  credential: 'invalid-credential',
+  other: 'invalid',
+};
+
+/** Verdict for an invalid store: by its strongest failure class, the active manifest's and the ingredients'. */
+function invalidVerdict(
+  statuses: readonly ValidationStatus[],
+  ingredients: ManifestReport['ingredients'],
+): ProvenanceVerdict {
+  return INVALID_VERDICT[failureClassOf([...statuses, ...ingredients.flatMap((i) => i.statuses)]) ?? 'other'];
+}
 
 export interface InspectOptions {
   readonly trust?: TrustOptions;
@@ -118,7 +152,8 @@ export async function inspect(input: MediaInput, options: InspectOptions = {}): 
   if (watermark?.found && watermark.payload) {
     const recovered = await recover(watermark.payload, options);
     if (recovered) {
-      const verdict: ProvenanceVerdict = recovered.state === 'invalid' ? 'tampered' : 'recovered';
+      const verdict: ProvenanceVerdict =
+        recovered.state === 'invalid' ? invalidVerdict(recovered.statuses, []) : 'recovered';
       return {
         verdict,
         format,
@@ -161,11 +196,19 @@ async function embeddedReport(
       ? 'verified'
       : verification.state === 'valid'
         ? 'untrusted-signer'
-        : 'tampered';
+        : invalidVerdict(verification.statuses, verification.ingredients);
   const signer = describeSigner(m);
-  const failures = verification.statuses.filter(
+  const failures = [...verification.statuses, ...verification.ingredients.flatMap((i) => i.statuses)].filter(
     (s) => s.kind === 'failure' && s.code !== 'signingCredential.untrusted',
   );
+  const codes = [...new Set(failures.map((f) => f.code))].join(', ') || 'unknown failure';
+  const credentialProblems = [
+    ...new Set(
+      failures
+        .filter((f) => failureClassOf([f]) === 'credential')
+        .map((f) => describeCredentialFailure(f.code)),
+    ),
+  ];
   const what = m?.title ? `"${m.title}"` : 'this file';
   const source = m?.actions
     .find((a) => a.digitalSourceType)
@@ -174,12 +217,15 @@ async function embeddedReport(
   const sentences: Record<ProvenanceVerdict, string> = {
     verified: `Content Credentials for ${what} are intact and were signed by ${signer}, a trusted signer.`,
     'untrusted-signer': `Content Credentials for ${what} are intact, but the signer, ${signer}, is not on the configured trust lists, so who made the claim cannot be confirmed.`,
-    tampered: `The file carries Content Credentials signed by ${signer}, but they do not validate (${failures.map((f) => f.code).join(', ') || 'unknown failure'}): the file or its manifest was changed after signing.`,
+    'invalid-credential': `Content Credentials for ${what} match what was signed, but the signer's credential cannot be accepted: ${credentialProblems.join('; ')} (${codes}). The signer, ${signer}, cannot be relied on.`,
+    tampered: `The file carries Content Credentials signed by ${signer}, but they do not validate (${codes}): the file or its manifest was changed after signing.`,
+    invalid: `The file carries Content Credentials signed by ${signer}, but the C2PA engine finds them invalid (${codes}); no hash or signature mismatch was found.`,
     conflict: `The manifest (signed by ${signer}) declares soft-binding id ${declared}, but the watermark in the pixels carries ${watermark?.payload}: the manifest was probably moved onto content it does not describe.`,
     recovered: '',
     'no-provenance': '',
   };
   const extra = [
+    ...identitySentences(m),
     source ? `The manifest declares the content as ${source}.` : '',
     declared && watermark && !watermark.found
       ? `Its declared watermark (${declared}) was not found in the pixels.`
@@ -242,8 +288,9 @@ async function recover(id: SoftBindingId, options: InspectOptions): Promise<Reco
       });
       if (read.kind !== 'store') continue;
       const all = statusesOf(read.store.validation_results?.activeManifest, read.store.validation_status);
-      const statuses = all.filter((s) => !(s.kind === 'failure' && HARD_BINDING_MISMATCH.has(s.code)));
-      const activeManifest = summariseManifest(read.store, read.crJson);
+      const hardBinding = (s: ValidationStatus) => s.kind === 'failure' && HARD_BINDING_MISMATCH.has(s.code);
+      const statuses = all.filter((s) => !hardBinding(s));
+      const activeManifest = summariseManifest(read.store, read.crJson, all);
       // The recovered manifest must itself declare the id we looked up, or the repository answered wrongly.
       const declares =
         activeManifest?.softBindings.some((b) => b.alg === SOFT_BINDING_ALG && b.softBindingId === id) ??
@@ -260,7 +307,8 @@ async function recover(id: SoftBindingId, options: InspectOptions): Promise<Reco
       return {
         manifestId: activeManifest?.manifestId ?? match.manifestId,
         source,
-        state: stateOf([...extra, ...statuses]),
+        // The engine's state of the store, with the derivative's expected binding mismatch set aside.
+        state: declares ? stateSettingAside(read.store, all, hardBinding) : 'invalid',
         statuses: [...extra, ...statuses],
         activeManifest,
         derivative: true,
@@ -291,6 +339,28 @@ async function runDetector(bytes: Uint8Array, options: InspectOptions): Promise<
 function describeSigner(m: ManifestSummary | undefined): string {
   if (!m) return 'an unknown signer';
   return `${m.signer.commonName ?? 'an unnamed signer'}${m.signer.issuer ? ` (issued by ${m.signer.issuer})` : ''}`;
+}
+
+/** One sentence per identity assertion: the validated ones named, the failed ones as identity results. */
+function identitySentences(m: ManifestSummary | undefined): string[] {
+  return (m?.identities ?? []).map((id) => {
+    const who =
+      id.verifiedIdentities.length > 0
+        ? id.verifiedIdentities
+            .map(
+              (v) =>
+                `${v.name ?? v.username ?? v.uri ?? v.type}${v.provider ? ` (${v.type} by ${v.provider})` : ''}`,
+            )
+            .join(', ')
+        : id.signer
+          ? `${id.signer.commonName ?? 'an unnamed signer'}${id.signer.issuer ? ` (issued by ${id.signer.issuer})` : ''}`
+          : 'an unnamed identity';
+    if (id.state === 'trusted') return `Identity assertion: ${who}, validated and trusted.`;
+    if (id.state === 'valid')
+      return `Identity assertion: ${who}, validated, but its credential is not on the configured trust lists.`;
+    const codes = id.statuses.filter((s) => s.kind === 'failure').map((s) => s.code);
+    return `An identity assertion (${id.label}) did not validate (${codes.join(', ') || 'unknown failure'}); this concerns who vouches for the content, not the content itself.`;
+  });
 }
 
 function recoveredSummary(r: RecoveredManifest, id: SoftBindingId, verification: VerifyReport): string {

@@ -1,15 +1,24 @@
 /**
  * Turn the engine's manifest-store JSON into provmark's stable, camelCase summary types.
  */
-import type { EngineManifest, EngineStatus, EngineStore, EngineValidationResults } from '../c2pa/read.js';
+import type {
+  EngineIngredientDelta,
+  EngineManifest,
+  EngineStatus,
+  EngineStore,
+  EngineValidationResults,
+} from '../c2pa/read.js';
 import { SOFT_BINDING_ALG, SOFT_BINDING_LABEL, softBindingIdFromValue } from '../watermark/softbinding.js';
 import type {
   ActionSummary,
+  IdentitySummary,
   IngredientSummary,
+  IngredientValidation,
   ManifestSummary,
   SignerSummary,
   SoftBindingSummary,
   ValidationStatus,
+  VerifiedIdentity,
 } from './types.js';
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
@@ -66,14 +75,112 @@ function softBindingsOf(m: EngineManifest): SoftBindingSummary[] {
   return out;
 }
 
-function ingredientsOf(m: EngineManifest): IngredientSummary[] {
-  return (m.ingredients ?? []).map((ing) => ({
-    ...(ing.title ? { title: ing.title } : {}),
-    ...(ing.format ? { format: ing.format } : {}),
-    ...(ing.relationship ? { relationship: ing.relationship } : {}),
-    ...(ing.active_manifest ? { manifestId: ing.active_manifest } : {}),
-    statuses: statusesOf(ing.validation_results?.activeManifest, ing.validation_status),
-  }));
+/** Label of the manifest a JUMBF URI points into (`self#jumbf=/c2pa/<label>/…`). */
+function manifestOfUri(uri: string): string | undefined {
+  return /^self#jumbf=\/c2pa\/([^/]+)/.exec(uri)?.[1];
+}
+
+/** The engine's re-validation of every ingredient in the store, in the engine's order. */
+export function ingredientValidations(store: EngineStore): IngredientValidation[] {
+  return (store.validation_results?.ingredientDeltas ?? []).map((d) => {
+    const manifestId = manifestOfUri(d.ingredientAssertionURI);
+    return {
+      ingredientUri: d.ingredientAssertionURI,
+      ...(manifestId ? { manifestId } : {}),
+      statuses: statusesOf(d.validationDeltas ?? {}),
+    };
+  });
+}
+
+function ingredientsOf(
+  m: EngineManifest,
+  label: string,
+  deltas: readonly EngineIngredientDelta[],
+): IngredientSummary[] {
+  return (m.ingredients ?? []).map((ing) => {
+    const uri = ing.label ? `self#jumbf=/c2pa/${label}/c2pa.assertions/${ing.label}` : undefined;
+    const delta = uri ? deltas.find((d) => d.ingredientAssertionURI === uri) : undefined;
+    return {
+      ...(ing.label ? { label: ing.label } : {}),
+      ...(ing.title ? { title: ing.title } : {}),
+      ...(ing.format ? { format: ing.format } : {}),
+      ...(ing.relationship ? { relationship: ing.relationship } : {}),
+      ...(ing.active_manifest ? { manifestId: ing.active_manifest } : {}),
+      statuses: statusesOf(ing.validation_results?.activeManifest, ing.validation_status),
+      deltas: delta ? statusesOf(delta.validationDeltas ?? {}) : [],
+    };
+  });
+}
+
+/** CAWG codes that say only "the identity's credential or issuer is not on a trust list". */
+const IDENTITY_UNTRUSTED = new Set(['cawg.x509.credential.untrusted', 'cawg.ica.untrusted_issuer']);
+const IDENTITY_LABEL = /^cawg\.identity(__\d+)?$/;
+
+function verifiedIdentitiesOf(data: Record<string, unknown>): VerifiedIdentity[] {
+  // CAWG 1.1 ICA: `verifiedIdentities` at the top of the credential (or under credentialSubject).
+  const subject = isRecord(data.credentialSubject) ? data.credentialSubject : data;
+  const list = Array.isArray(subject.verifiedIdentities) ? (subject.verifiedIdentities as unknown[]) : [];
+  return list.filter(isRecord).flatMap((v) => {
+    const type = str(v.type);
+    if (!type) return [];
+    const provider = isRecord(v.provider) ? (str(v.provider.name) ?? str(v.provider.id)) : undefined;
+    return [
+      {
+        type,
+        ...(str(v.name) ? { name: str(v.name) } : {}),
+        ...(str(v.username) ? { username: str(v.username) } : {}),
+        ...(str(v.uri) ? { uri: str(v.uri) } : {}),
+        ...(provider ? { provider } : {}),
+        ...(str(v.verifiedAt) ? { verifiedAt: str(v.verifiedAt) } : {}),
+      },
+    ];
+  });
+}
+
+/** Identity assertions of manifest `label`, each with the engine's `cawg.*` statuses about it. */
+function identitiesOf(
+  m: EngineManifest,
+  label: string,
+  statuses: readonly ValidationStatus[],
+): IdentitySummary[] {
+  const assertions = (m.assertions ?? []).filter((a) => IDENTITY_LABEL.test(a.label));
+  return assertions.map((a) => {
+    const suffix = `/c2pa/${label}/c2pa.assertions/${a.label}`;
+    const own = statuses.filter(
+      (st) => st.code.startsWith('cawg.') && (st.url ? st.url.endsWith(suffix) : assertions.length === 1),
+    );
+    const data = isRecord(a.data) ? a.data : {};
+    const payload = isRecord(data.signer_payload)
+      ? data.signer_payload
+      : isRecord(data.c2paAsset)
+        ? data.c2paAsset
+        : {};
+    const si = isRecord(data.signature_info) ? data.signature_info : undefined;
+    const signer: SignerSummary | undefined = si
+      ? {
+          ...(str(si.common_name) ? { commonName: str(si.common_name) } : {}),
+          ...(str(si.issuer) ? { issuer: str(si.issuer) } : {}),
+          ...(str(si.alg) ? { algorithm: normaliseAlg(str(si.alg)!) } : {}),
+          ...(str(si.cert_serial_number) ? { serialNumber: str(si.cert_serial_number) } : {}),
+        }
+      : undefined;
+    const failures = own.filter((st) => st.kind === 'failure');
+    const state: IdentitySummary['state'] = failures.some((st) => !IDENTITY_UNTRUSTED.has(st.code))
+      ? 'invalid'
+      : own.some((st) => IDENTITY_UNTRUSTED.has(st.code))
+        ? 'valid'
+        : 'trusted';
+    return {
+      label: a.label,
+      ...(str(payload.sig_type) ? { sigType: str(payload.sig_type) } : {}),
+      ...(signer ? { signer } : {}),
+      ...(str(data.issuer) ? { issuer: str(data.issuer) } : {}),
+      verifiedIdentities: state === 'invalid' ? [] : verifiedIdentitiesOf(data),
+      statuses: own,
+      state,
+      validated: state !== 'invalid',
+    };
+  });
 }
 
 /** Issuer common name from the crJSON certificate info of manifest `label`, when present. */
@@ -122,8 +229,18 @@ function assertionLabels(m: EngineManifest, crJson: unknown, label: string): str
   return (m.assertions ?? []).map((a) => a.label);
 }
 
-/** Summary of the active manifest of `store`. */
-export function summariseManifest(store: EngineStore, crJson: unknown): ManifestSummary | undefined {
+/**
+ * Summary of the active manifest of `store`; `statuses` are the active manifest's validation
+ * results (the identities' `cawg.*` statuses are taken from them).
+ */
+export function summariseManifest(
+  store: EngineStore,
+  crJson: unknown,
+  statuses: readonly ValidationStatus[] = statusesOf(
+    store.validation_results?.activeManifest,
+    store.validation_status,
+  ),
+): ManifestSummary | undefined {
   const label = store.active_manifest;
   const m = label ? store.manifests[label] : undefined;
   if (!label || !m) return undefined;
@@ -138,8 +255,9 @@ export function summariseManifest(store: EngineStore, crJson: unknown): Manifest
     signer: signerOf(m, crJson, label),
     actions: actionsOf(m),
     assertions: assertionLabels(m, crJson, label),
-    ingredients: ingredientsOf(m),
+    ingredients: ingredientsOf(m, label, store.validation_results?.ingredientDeltas ?? []),
     softBindings: softBindingsOf(m),
+    identities: identitiesOf(m, label, statuses),
     hasThumbnail: m.thumbnail !== undefined,
   };
 }

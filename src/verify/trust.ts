@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { NetworkError, TrustConfigError } from '../errors.js';
 import type { EngineTrust } from '../c2pa/context.js';
 import { writeFileAtomic } from '../media/io.js';
+import { OFFICIAL_SIGNER_EKUS } from './ekus.js';
 
 /** PEM text, a path to a PEM file, or an http(s) URL serving PEM. */
 export type TrustSource = string;
@@ -18,9 +19,20 @@ export interface TrustOptions {
   readonly anchors?: readonly TrustSource[];
   /** End-entity certificates trusted as they are. */
   readonly allowedList?: readonly TrustSource[];
-  /** Allowed signer EKU OIDs; defaults to the engine's list (emailProtection, documentSigning, …). */
+  /**
+   * Time-stamp authority roots: RFC 3161 tokens that chain to one of these count as trusted, so a
+   * signature made while its certificate was valid stays valid after the certificate expires.
+   */
+  readonly tsaAnchors?: readonly TrustSource[];
+  /**
+   * Allowed signer EKU OIDs. Default: the official C2PA list ({@link OFFICIAL_SIGNER_EKUS}:
+   * emailProtection, documentSigning, timeStamping, OCSPSigning, Microsoft C2PA, C2PA claim signing).
+   */
   readonly ekus?: readonly string[];
-  /** Add the official C2PA trust list and TSA list from the cache (run `provmark trust fetch` first). */
+  /**
+   * Add the official C2PA trust list (claim signers) and the official TSA trust list (time-stamp
+   * authorities) from the cache (run `provmark trust fetch` first).
+   */
   readonly official?: boolean;
   /** Cache directory for the official lists. Default `~/.provmark/trust`. */
   readonly cacheDir?: string;
@@ -79,15 +91,24 @@ async function loadAll(sources: readonly TrustSource[] | undefined, what: string
   return pems.join('\n');
 }
 
-/** Resolve {@link TrustOptions} to the PEM bundles the engine takes. */
+/**
+ * Resolve {@link TrustOptions} to the PEM bundles the engine takes. Without options, or without
+ * `ekus`, the official C2PA EKU list applies: the same rule with or without anchors.
+ */
 export async function resolveTrust(options: TrustOptions | undefined): Promise<EngineTrust> {
-  if (!options) return {};
-  let anchors = await loadAll(options.anchors, 'trust anchor');
+  const ekuConfig = ekuConfigOf(options?.ekus);
+  if (!options) return { ekuConfig };
+  const anchors = await loadAll(options.anchors, 'trust anchor');
+  let tsaAnchors = await loadAll(options.tsaAnchors, 'time-stamp authority anchor');
+  let officialAnchors = '';
   if (options.official) {
     const dir = options.cacheDir ?? defaultTrustCacheDir();
     try {
-      const lists = await Promise.all(Object.values(FILES).map((f) => readFile(join(dir, f), 'utf8')));
-      anchors = [anchors, ...lists].filter(Boolean).join('\n');
+      const [list, tsaList] = await Promise.all(
+        [FILES.trustList, FILES.tsaTrustList].map((f) => readFile(join(dir, f), 'utf8')),
+      );
+      officialAnchors = list!;
+      tsaAnchors = [tsaAnchors, tsaList].filter(Boolean).join('\n');
     } catch (err) {
       throw new TrustConfigError(`The official C2PA trust list is not in ${dir}`, {
         hint: 'Run `provmark trust fetch` once (it needs network access).',
@@ -95,19 +116,25 @@ export async function resolveTrust(options: TrustOptions | undefined): Promise<E
       });
     }
   }
+  const allAnchors = [anchors, officialAnchors].filter(Boolean).join('\n');
   const allowedList = await loadAll(options.allowedList, 'allowed-list entry');
-  let ekuConfig: string | undefined;
-  if (options.ekus) {
-    const bad = options.ekus.find((e) => !OID.test(e));
-    if (bad !== undefined)
-      throw new RangeError(`Expected dotted OIDs in ekus but received ${JSON.stringify(bad)}`);
-    ekuConfig = options.ekus.join('\n');
-  }
   return {
-    ...(anchors ? { anchors } : {}),
+    ...(allAnchors ? { anchors: allAnchors } : {}),
+    ...(tsaAnchors ? { tsaAnchors } : {}),
     ...(allowedList ? { allowedList } : {}),
-    ...(ekuConfig ? { ekuConfig } : {}),
+    ekuConfig,
   };
+}
+
+/** The EKU list in the engine's `store.cfg` format (one OID a line). */
+function ekuConfigOf(ekus: readonly string[] | undefined): string {
+  if (ekus === undefined) return OFFICIAL_SIGNER_EKUS.join('\n');
+  if (!Array.isArray(ekus)) throw new TypeError('Expected an array of OID strings for ekus');
+  if (ekus.length === 0) throw new RangeError('Expected at least one OID in ekus but received none');
+  const bad = ekus.find((e) => typeof e !== 'string' || !OID.test(e));
+  if (bad !== undefined)
+    throw new RangeError(`Expected dotted OIDs in ekus but received ${JSON.stringify(bad)}`);
+  return ekus.join('\n');
 }
 
 export interface FetchTrustListsOptions {

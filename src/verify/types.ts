@@ -30,13 +30,64 @@ export interface ActionSummary {
 }
 
 export interface IngredientSummary {
+  /** Label of the ingredient assertion, e.g. `c2pa.ingredient.v3`. */
+  readonly label?: string;
   readonly title?: string;
   readonly format?: string;
   readonly relationship?: string;
   /** Label of the ingredient's own manifest when it carried one. */
   readonly manifestId?: string;
-  /** The ingredient's own validation results as recorded or re-validated by the engine. */
+  /** The ingredient's validation results as the signer recorded them in the ingredient assertion. */
   readonly statuses: readonly ValidationStatus[];
+  /**
+   * The engine's re-validation of the ingredient's manifest now (its `ingredientDeltas`): a
+   * failure here (e.g. `ingredient.manifest.mismatch`) means the ingredient's manifest was changed
+   * after the parent was signed. Empty when the engine reported nothing for this ingredient.
+   */
+  readonly deltas: readonly ValidationStatus[];
+}
+
+/** The engine's re-validation of one ingredient anywhere in the store (`ingredientDeltas`). */
+export interface IngredientValidation {
+  /** JUMBF URI of the ingredient assertion. */
+  readonly ingredientUri: string;
+  /** Label of the manifest that holds the ingredient assertion. */
+  readonly manifestId?: string;
+  readonly statuses: readonly ValidationStatus[];
+}
+
+/** One identity assertion (CAWG Identity Assertion 1.x, label `cawg.identity`). */
+export interface IdentitySummary {
+  /** Assertion label, e.g. `cawg.identity` or `cawg.identity__1`. */
+  readonly label: string;
+  /** `cawg.x509.cose` (an X.509 certificate signed it) or `cawg.identity_claims_aggregation`. */
+  readonly sigType?: string;
+  /** The X.509 signer (sig type `cawg.x509.cose`). */
+  readonly signer?: SignerSummary;
+  /** The aggregator's DID or name (sig type `cawg.identity_claims_aggregation`). */
+  readonly issuer?: string;
+  /** Identities verified by an identity claims aggregator (names, accounts, affiliations). */
+  readonly verifiedIdentities: readonly VerifiedIdentity[];
+  /** The engine's `cawg.*` statuses about this assertion. */
+  readonly statuses: readonly ValidationStatus[];
+  /**
+   * `invalid`: a `cawg.*` failure other than an untrusted credential; `valid`: the signature holds
+   * but the credential or issuer is not trusted; `trusted`: no failure and no untrusted note.
+   * The engine gives no per-identity state, so this one is read from its `cawg.*` codes.
+   */
+  readonly state: 'invalid' | 'valid' | 'trusted';
+  /** Whether the identity's signature validated (state `valid` or `trusted`). */
+  readonly validated: boolean;
+}
+
+export interface VerifiedIdentity {
+  /** e.g. `cawg.document_verification`, `cawg.social_media`, `cawg.affiliation`, `cawg.crypto_wallet`. */
+  readonly type: string;
+  readonly name?: string;
+  readonly username?: string;
+  readonly uri?: string;
+  readonly provider?: string;
+  readonly verifiedAt?: string;
 }
 
 export interface SoftBindingSummary {
@@ -72,12 +123,15 @@ export interface ManifestSummary {
   readonly assertions: readonly string[];
   readonly ingredients: readonly IngredientSummary[];
   readonly softBindings: readonly SoftBindingSummary[];
+  /** CAWG identity assertions: who (besides the claim signer) vouches for the content. */
+  readonly identities: readonly IdentitySummary[];
   readonly hasThumbnail: boolean;
 }
 
 export interface VerifyReportBase {
   /** Format detected from the bytes (undefined when not recognised). */
   readonly format: MediaFormat | undefined;
+  /** The active manifest's validation results (failures first); ingredients' are in `ingredients`. */
   readonly statuses: readonly ValidationStatus[];
 }
 
@@ -93,9 +147,12 @@ export interface RemoteReport extends VerifyReportBase {
 }
 
 export interface ManifestReport extends VerifyReportBase {
+  /** The engine's `validation_state` (provmark's own checks may only lower it, never raise it). */
   readonly state: 'invalid' | 'valid' | 'trusted';
   readonly activeManifest: ManifestSummary | undefined;
   readonly manifestCount: number;
+  /** The engine's re-validation of every ingredient in the store, nested ones included. */
+  readonly ingredients: readonly IngredientValidation[];
   /** Validated against a sidecar manifest store instead of an embedded one. */
   readonly sidecar?: boolean;
 }

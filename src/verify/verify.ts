@@ -7,7 +7,7 @@ import { isProvmarkError } from '../errors.js';
 import { readMediaInput } from '../media/io.js';
 import { FORMATS, sniffFormat, type FormatInfo } from '../media/sniff.js';
 import type { MediaInput } from '../types.js';
-import { statusesOf, summariseManifest } from './summary.js';
+import { ingredientValidations, statusesOf, summariseManifest } from './summary.js';
 import { resolveTrust, type TrustOptions } from './trust.js';
 import type { ManifestReport, ValidationStatus, VerifyReport } from './types.js';
 
@@ -28,9 +28,6 @@ export interface VerifyOptions {
    */
   readonly detailed?: boolean;
 }
-
-/** Codes that only say the signer is not on a configured list: a trust verdict, not tampering. */
-const TRUST_ONLY_FAILURES = new Set(['signingCredential.untrusted']);
 
 /**
  * Verify the C2PA manifest of a file: integrity (hard binding, assertion hashes), signature,
@@ -122,6 +119,7 @@ function toReport(format: FormatInfo, read: EngineReadResult, bytes: Uint8Array)
         statuses: [status],
         activeManifest: undefined,
         manifestCount: 0,
+        ingredients: [],
       };
     }
     case 'store':
@@ -139,16 +137,62 @@ function storeReport(
   store: EngineStore,
   crJson: unknown,
   statuses: ValidationStatus[],
+  state: ManifestReport['state'] = engineState(store),
   sidecar = false,
 ): ManifestReport {
   return {
-    state: stateOf(statuses),
+    state,
     format: format.format,
     statuses,
-    activeManifest: summariseManifest(store, crJson),
+    activeManifest: summariseManifest(store, crJson, statuses),
     manifestCount: Object.keys(store.manifests ?? {}).length,
+    ingredients: ingredientValidations(store),
     ...(sidecar ? { sidecar } : {}),
   };
+}
+
+/**
+ * The engine's verdict over the whole store (active manifest and every ingredient), C2PA 2.x §15.
+ * It is never re-derived from the status codes: the engine weighs codes (CAWG identity results,
+ * ingredient deltas) that a code list alone cannot. A store without one (no engine build seen
+ * so far omits it) is treated as invalid.
+ */
+export function engineState(store: EngineStore): ManifestReport['state'] {
+  switch (store.validation_state) {
+    case 'Trusted':
+      return 'trusted';
+    case 'Valid':
+      return 'valid';
+    default:
+      return 'invalid';
+  }
+}
+
+/**
+ * The engine's state of a store read on its own (a sidecar, a recovered manifest), once provmark
+ * sets aside failures that come only from the asset not being beside the store (`setAside`: the
+ * hard-binding mismatch that provmark checks itself, or expects for a derivative). Only an
+ * `Invalid` store whose every other failure is `signingCredential.untrusted` moves up, to
+ * `trusted` when the engine also reported `signingCredential.trusted`, else `valid`; any other
+ * failure keeps the engine's `invalid`. Never raises a `Valid` store to `trusted`.
+ */
+export function stateSettingAside(
+  store: EngineStore,
+  statuses: readonly ValidationStatus[],
+  setAside: (status: ValidationStatus) => boolean,
+): ManifestReport['state'] {
+  const state = engineState(store);
+  if (state !== 'invalid') return state;
+  const rest = statuses.filter((st) => st.kind === 'failure' && !setAside(st));
+  if (rest.some((st) => st.code !== 'signingCredential.untrusted')) return 'invalid';
+  if (
+    (store.validation_results?.ingredientDeltas ?? []).some((d) =>
+      (d.validationDeltas?.failure ?? []).some((f) => f.code !== 'signingCredential.untrusted'),
+    )
+  )
+    return 'invalid';
+  if (!statuses.some((st) => st.kind === 'failure' && setAside(st))) return 'invalid';
+  return statuses.some((st) => st.code === 'signingCredential.trusted') ? 'trusted' : 'valid';
 }
 
 /** JUMBF box type of a C2PA manifest store (C2PA 2.x §11.1.4.2: UUID 63327061-0011-0010-8000-00AA00389B71). */
@@ -157,14 +201,6 @@ const C2PA_STORE_UUID = Buffer.from('6332706100110010800000aa00389b71', 'hex');
 /** A C2PA manifest store is embedded somewhere in the bytes (the UUID alone, not the text "c2pa"). */
 function containsC2paStore(bytes: Uint8Array): boolean {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).indexOf(C2PA_STORE_UUID) >= 0;
-}
-
-/** The c2pa-rs rule: any failure but trust-only ones is invalid; untrusted is valid; else trusted. */
-export function stateOf(statuses: readonly ValidationStatus[]): ManifestReport['state'] {
-  const failures = statuses.filter((s) => s.kind === 'failure');
-  if (failures.some((s) => !TRUST_ONLY_FAILURES.has(s.code))) return 'invalid';
-  if (failures.length > 0) return 'valid';
-  return statuses.some((s) => s.code === 'signingCredential.trusted') ? 'trusted' : 'valid';
 }
 
 interface DataHashAssertion {
@@ -221,7 +257,8 @@ async function verifySidecar(
       explanation: `The sidecar's hard binding (${binding}) cannot be checked against a separate asset here; only c2pa.hash.data is supported for sidecars`,
       kind: 'informational',
     };
-    return storeReport(format, read.store, read.crJson, [...base, note], true);
+    // The binding cannot be checked here, so nothing is set aside: the engine's verdict stands.
+    return storeReport(format, read.store, read.crJson, [...base, note], engineState(read.store), true);
   }
   const hash = createHash(alg);
   let pos = 0;
@@ -243,5 +280,9 @@ async function verifySidecar(
         explanation: 'the asset does not match the sidecar manifest data hash',
         kind: 'failure',
       };
-  return storeReport(format, read.store, read.crJson, [own, ...withoutEngineHash], true);
+  const statuses = [own, ...withoutEngineHash];
+  // The engine saw the store without its asset, so its data-hash failure is set aside for provmark's own check.
+  const engineHash = (st: ValidationStatus) => st.code.startsWith('assertion.dataHash.');
+  const state = matches ? stateSettingAside(read.store, base, engineHash) : 'invalid';
+  return storeReport(format, read.store, read.crJson, statuses, state, true);
 }
