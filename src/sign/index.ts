@@ -4,6 +4,7 @@
  */
 export { sign, type SignOptions, type SignResult } from './sign.js';
 export { protect, type ProtectOptions, type ProtectResult } from './protect.js';
+export type { TimestampOptions } from './timestamp.js';
 export {
   createPemSigner,
   createEd25519Signer,
