@@ -1,52 +1,44 @@
 import type { Command } from 'commander';
 import type { DetectReport } from '../detect/types.js';
-import { EXIT, printError, printJson, runCommand } from './io.js';
+import { addBatchFlags, runBatchCommand, type BatchFlags, type BatchPresenter } from './batch.js';
+import { detectExitCode } from './exit-codes.js';
+import { runCommand } from './io.js';
 
-interface DetectFlags {
-  readonly json?: boolean;
-}
+const presenter: BatchPresenter<DetectReport> = {
+  label: 'detecting',
+  exitCode: detectExitCode,
+  verdict: (r) => r.label,
+  json: (file, index, r) => ({
+    file,
+    index,
+    label: r.label,
+    score: r.score,
+    evidence: r.evidence,
+    ...(r.reason ? { reason: r.reason } : {}),
+    model: r.model,
+  }),
+  human: (file, r) => ({ text: formatReport(file, r) }),
+};
 
-/** `provmark detect FILE… [--json]`: the offline detector on each file, one verdict per file. */
+/**
+ * `provmark detect FILE|DIR|-… [--json]`: the offline detector on each file, one verdict per file. Exit 0 when
+ * every file got a verdict, 2 when any file could not be read (missing, a folder walked empty is not an error).
+ */
 export function registerDetect(program: Command): void {
-  program
-    .command('detect')
-    .description(
-      'Judge whether images without provenance look generated (metadata, known watermarks, bundled model). ' +
-        'Answers likely-synthetic, likely-camera or inconclusive; never "authentic".',
-    )
-    .argument('<files...>', 'image files')
-    .option('--json', 'print one JSON object per file: { file, label, score, evidence }')
-    .action(async (files: string[], flags: DetectFlags) => {
-      await runCommand(async () => {
-        // Loaded here so other commands never pay for the detector's imports.
-        const { detect } = await import('../detect/index.js');
-        let status: number = EXIT.ok;
-        for (const file of files) {
-          let report: DetectReport;
-          try {
-            report = await detect(file);
-          } catch (err) {
-            // A missing file or broken install for one file must not hide the verdicts on the others.
-            printError(err);
-            status = EXIT.failed;
-            continue;
-          }
-          if (flags.json) {
-            printJson({
-              file,
-              label: report.label,
-              score: report.score,
-              evidence: report.evidence,
-              ...(report.reason ? { reason: report.reason } : {}),
-              model: report.model,
-            });
-          } else {
-            process.stdout.write(formatReport(file, report));
-          }
-        }
-        return status;
-      });
-    });
+  addBatchFlags(
+    program
+      .command('detect')
+      .description(
+        'Judge whether images without provenance look generated (metadata, known watermarks, bundled model). ' +
+          'Answers likely-synthetic, likely-camera or inconclusive; never "authentic". Directories are walked; ' +
+          '"-" reads paths from stdin.',
+      )
+      .argument('<files...>', 'image files, directories, or - for a list of paths on stdin'),
+  )
+    .option('--json', 'print one JSON object per file: { file, index, label, score, evidence }')
+    .action((files: string[], flags: BatchFlags) =>
+      runCommand(() => runBatchCommand('detect', files, flags, {}, presenter)),
+    );
 }
 
 function formatReport(file: string, r: DetectReport): string {

@@ -46,3 +46,50 @@ export function createProgressBar(
     },
   };
 }
+
+/** Progress of a batch over many files: done (of total once the paths are all listed), files/s, ETA. */
+export interface BatchProgress {
+  /** One more file done; `total` once the walk has finished. */
+  tick(done: number, total: number | undefined): void;
+  /** Erase the bar before a line goes to the same terminal (it is redrawn on the next tick). */
+  clear(): void;
+  done(): void;
+}
+
+export function createBatchProgress(
+  label: string,
+  enabled: boolean,
+  stream: NodeJS.WriteStream = process.stderr,
+): BatchProgress {
+  if (!enabled || !stream.isTTY)
+    return { tick: () => undefined, clear: () => undefined, done: () => undefined };
+  const start = performance.now();
+  let last = 0;
+  let drawn = false;
+  return {
+    tick(done, total) {
+      const now = performance.now();
+      if (now - last < 100) return; // at most 10 redraws a second
+      last = now;
+      const elapsed = (now - start) / 1000;
+      const rate = elapsed > 0 ? done / elapsed : 0;
+      const width = 24;
+      const bar = total
+        ? `[${'#'.repeat(Math.round(Math.min(1, done / total) * width)).padEnd(width, '.')}] `
+        : '';
+      const eta = total && rate > 0 ? ` ETA ${Math.max(0, (total - done) / rate).toFixed(0)}s` : '';
+      stream.write(
+        `\r${label} ${bar}${done}${total ? `/${total}` : ''} files ${rate.toFixed(1)} files/s${eta}\x1b[K`,
+      );
+      drawn = true;
+    },
+    clear() {
+      if (drawn) stream.write('\r\x1b[K');
+      drawn = false;
+    },
+    done() {
+      if (drawn) stream.write('\r\x1b[K');
+      drawn = false;
+    },
+  };
+}

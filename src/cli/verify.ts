@@ -3,15 +3,16 @@ import type { TrustOptions } from '../verify/trust.js';
 import { fetchTrustLists } from '../verify/trust.js';
 import type { VerifyReport } from '../verify/types.js';
 import { verify } from '../verify/verify.js';
+import { addBatchFlags, runBatchCommand, type BatchFlags, type BatchPresenter } from './batch.js';
+import { verifyExitCode } from './exit-codes.js';
 import { EXIT, formatError, printJson, reportFileError, runCommand } from './io.js';
 
-interface VerifyCliOptions {
+interface VerifyCliOptions extends BatchFlags {
   trust?: string[];
   allowed?: string[];
   eku?: string[];
   official?: boolean;
   sidecar?: string;
-  json?: boolean;
   requireTrusted?: boolean;
 }
 
@@ -35,24 +36,11 @@ export function addTrustFlags(cmd: Command): Command {
   return cmd
     .option('--trust <pem...>', 'trust anchor PEM files (or PEM URLs)')
     .option('--allowed <pem...>', 'allowed-list PEM files: end-entity certificates trusted as they are')
-    .option('--eku <oid...>', 'allowed signer EKU OIDs (default: the engine list)')
+    .option('--eku <oid...>', 'allowed signer EKU OIDs (default: the official C2PA list)')
     .option('--official', 'also trust the official C2PA trust list cached by `provmark trust fetch`');
 }
 
-/** Exit code for one report (README "Exit codes"). */
-export function exitCodeOf(report: VerifyReport, requireTrusted: boolean): number {
-  if (report.state === 'absent') return 'error' in report && report.error ? EXIT.usage : EXIT.absent;
-  if (report.state === 'remote') return EXIT.absent;
-  if (report.state === 'invalid') return EXIT.failed;
-  if (report.state === 'valid' && requireTrusted) return EXIT.failed;
-  return EXIT.ok;
-}
-
-/** Several files: input errors win, then failures, then "absent". */
-export function combineExitCodes(codes: number[]): number {
-  for (const c of [EXIT.usage, EXIT.failed, EXIT.absent]) if (codes.includes(c)) return c;
-  return EXIT.ok;
-}
+export { verifyExitCode as exitCodeOf, combineExitCodes } from './exit-codes.js';
 
 function describe(file: string, r: VerifyReport): string {
   if (r.state === 'absent')
@@ -86,40 +74,53 @@ function describe(file: string, r: VerifyReport): string {
   return lines.join('\n');
 }
 
+function presenter(requireTrusted: boolean): BatchPresenter<VerifyReport> {
+  return {
+    label: 'verifying',
+    exitCode: (r) => verifyExitCode(r, requireTrusted),
+    verdict: (r) => (r.state === 'absent' && r.error ? `error ${r.error.code}` : r.state),
+    json: (file, index, r) => ({ file, index, ...r }),
+    human(file, r) {
+      const toStderr = verifyExitCode(r, requireTrusted) === EXIT.usage;
+      return { text: `${describe(file, r)}\n`, toStderr };
+    },
+  };
+}
+
 export function registerVerify(program: Command): void {
-  addTrustFlags(
-    program
-      .command('verify')
-      .description('Verify the C2PA manifest of media files')
-      .argument('<files...>', 'files to verify'),
+  addBatchFlags(
+    addTrustFlags(
+      program
+        .command('verify')
+        .description(
+          'Verify the C2PA manifest of media files. Directories are walked; "-" reads paths from stdin.',
+        )
+        .argument('<files...>', 'files, directories, or - for a list of paths on stdin'),
+    ),
   )
     .option('--sidecar <c2pa>', 'a sidecar manifest store (.c2pa) for the (single) file')
     .option('--require-trusted', 'exit 1 when the signature is valid but the signer is not trusted')
-    .option('--json', 'print one JSON object per file')
+    .option('--json', 'print one JSON object per file (NDJSON), as each file completes')
     .action((files: string[], opts: VerifyCliOptions) =>
       runCommand(async () => {
-        if (opts.sidecar && files.length !== 1)
-          throw new RangeError('Expected exactly one file with --sidecar');
         const trust = trustFromFlags(opts);
-        const codes: number[] = [];
-        for (const file of files) {
-          let report: VerifyReport;
-          try {
-            report = await verify(file, {
-              ...(trust ? { trust } : {}),
-              ...(opts.sidecar ? { sidecar: opts.sidecar } : {}),
-            });
-          } catch (err) {
-            codes.push(reportFileError(file, err, opts.json));
-            continue;
-          }
-          const code = exitCodeOf(report, opts.requireTrusted ?? false);
-          codes.push(code);
-          if (opts.json) printJson({ file, ...report });
-          else if (code === EXIT.usage) process.stderr.write(`${describe(file, report)}\n`);
-          else process.stdout.write(`${describe(file, report)}\n`);
+        const requireTrusted = opts.requireTrusted ?? false;
+        if (!opts.sidecar)
+          return runBatchCommand('verify', files, opts, trust ? { trust } : {}, presenter(requireTrusted));
+        if (files.length !== 1 || files[0] === '-')
+          throw new RangeError('Expected exactly one file with --sidecar');
+        const file = files[0]!;
+        let report: VerifyReport;
+        try {
+          report = await verify(file, { ...(trust ? { trust } : {}), sidecar: opts.sidecar });
+        } catch (err) {
+          return reportFileError(file, err, opts.json);
         }
-        return combineExitCodes(codes);
+        const code = verifyExitCode(report, requireTrusted);
+        if (opts.json) printJson({ file, ...report });
+        else if (code === EXIT.usage) process.stderr.write(`${describe(file, report)}\n`);
+        else process.stdout.write(`${describe(file, report)}\n`);
+        return code;
       }),
     );
 

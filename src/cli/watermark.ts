@@ -1,32 +1,11 @@
 import type { Command } from 'commander';
-import { open } from 'node:fs/promises';
-import { FileError } from '../errors.js';
+import { sniffFile } from '../batch/tasks.js';
 import { readMediaInput, writeFileAtomic } from '../media/io.js';
-import { sniffFormat, type FormatInfo } from '../media/sniff.js';
-import { EXIT, printError, printJson, runCommand } from './io.js';
+import type { ImageWatermarkDetection } from '../watermark/image.js';
+import { addBatchFlags, runBatchCommand, type BatchFlags, type BatchPresenter } from './batch.js';
+import { watermarkExitCode } from './exit-codes.js';
+import { EXIT, runCommand } from './io.js';
 import { createProgressBar } from './progress.js';
-
-/** The format of a file from its first bytes (video files can be large: never read whole here). */
-async function sniffFile(path: string): Promise<FormatInfo> {
-  let handle;
-  try {
-    handle = await open(path, 'r');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new FileError(
-      code === 'ENOENT' ? 'ERR_FILE_NOT_FOUND' : 'ERR_FILE_IO',
-      `Cannot read ${path}: ${(err as Error).message}`,
-      { cause: err },
-    );
-  }
-  try {
-    const head = new Uint8Array(4096);
-    const { bytesRead } = await handle.read(head, 0, head.length, 0);
-    return sniffFormat(head.subarray(0, bytesRead));
-  } finally {
-    await handle.close();
-  }
-}
 
 interface EmbedFlags {
   readonly output: string;
@@ -36,10 +15,30 @@ interface EmbedFlags {
   readonly key?: string;
 }
 
-interface DetectFlags {
-  readonly json?: boolean;
+interface DetectFlags extends BatchFlags {
   readonly key?: string;
 }
+
+const detectPresenter: BatchPresenter<ImageWatermarkDetection> = {
+  label: 'reading watermarks',
+  exitCode: watermarkExitCode,
+  verdict: (r) => (r.found ? 'found' : 'not-found'),
+  json: (file, index, r) => ({
+    file,
+    index,
+    found: r.found,
+    payload: r.payload ?? null,
+    confidence: r.confidence,
+    ...(r.bitErrors === undefined ? {} : { bitErrors: r.bitErrors }),
+    ...(r.reason ? { reason: r.reason } : {}),
+    ...(r.geometry ? { geometry: r.geometry } : {}),
+  }),
+  human: (file, r) => ({
+    text: r.found
+      ? `${file}: watermark ${r.payload} (confidence ${r.confidence.toFixed(3)})\n`
+      : `${file}: no watermark (${r.reason ?? 'not found'})\n`,
+  }),
+};
 
 function parseNumber(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
@@ -88,58 +87,23 @@ export function registerWatermark(program: Command): void {
       });
     });
 
-  wm.command('detect')
-    .description('Look for a watermark in each file')
-    .argument('<files...>', 'image, video or audio files')
-    .option('--json', 'print one JSON object per file: { file, found, payload, confidence, ... }')
+  addBatchFlags(
+    wm
+      .command('detect')
+      .description('Look for a watermark in each file. Directories are walked; "-" reads paths from stdin.')
+      .argument('<files...>', 'image, video or audio files, directories, or - for a list of paths on stdin'),
+  )
+    .option('--json', 'print one JSON object per file: { file, index, found, payload, confidence, ... }')
     .option('--key <key>', 'key the mark was made with (default: the public key)')
-    .action(async (files: string[], flags: DetectFlags) => {
-      await runCommand(async () => {
-        const { detectImageWatermark } = await import('../watermark/image.js');
-        const { detectMediaWatermark } = await import('../watermark/media.js');
-        let status: number = EXIT.ok;
-        for (const file of files) {
-          let r: Awaited<ReturnType<typeof detectImageWatermark>>;
-          try {
-            // Unrecognised bytes are a verdict (found:false with the reason), not an input error.
-            const format = await sniffFile(file).catch((err: unknown) => {
-              if (err instanceof FileError) throw err;
-              return undefined;
-            });
-            const key = flags.key === undefined ? {} : { key: flags.key };
-            // Images report their geometry and bit errors; video and audio go through the dispatcher.
-            r =
-              format === undefined
-                ? await detectImageWatermark(file, key)
-                : format.kind === 'image'
-                  ? await detectImageWatermark(file, key)
-                  : await detectMediaWatermark(await readMediaInput(file), format, key);
-          } catch (err) {
-            // An unreadable path must not hide the results for the other files.
-            printError(err);
-            status = EXIT.usage;
-            continue;
-          }
-          if (!r.found && status === EXIT.ok) status = EXIT.absent;
-          if (flags.json) {
-            printJson({
-              file,
-              found: r.found,
-              payload: r.payload ?? null,
-              confidence: r.confidence,
-              ...(r.bitErrors === undefined ? {} : { bitErrors: r.bitErrors }),
-              ...(r.reason ? { reason: r.reason } : {}),
-              ...(r.geometry ? { geometry: r.geometry } : {}),
-            });
-          } else {
-            process.stdout.write(
-              r.found
-                ? `${file}: watermark ${r.payload} (confidence ${r.confidence.toFixed(3)})\n`
-                : `${file}: no watermark (${r.reason ?? 'not found'})\n`,
-            );
-          }
-        }
-        return status;
-      });
-    });
+    .action((files: string[], flags: DetectFlags) =>
+      runCommand(() =>
+        runBatchCommand(
+          'watermark',
+          files,
+          flags,
+          flags.key === undefined ? {} : { key: flags.key },
+          detectPresenter,
+        ),
+      ),
+    );
 }

@@ -1,0 +1,44 @@
+/**
+ * Worker-thread entry of batch work (built to `dist/batch/worker.js`; run from source through tsx). It creates one
+ * task runner for its whole life, so the engine, model and repository load once, then answers one message per
+ * file. Protocol: in `{ index, path }` or `{ close: true }`; out `{ ready }`, `{ fatal }` or `{ index, report | error }`.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { createTaskRunner, toBatchError, type TaskRunner } from './tasks.js';
+import type { BatchKind, BatchTaskOptions } from './types.js';
+import type { ToWorker, FromWorker } from './protocol.js';
+
+const port = parentPort;
+if (!port) throw new Error('src/batch/worker is a worker-thread entry, not a module to import');
+const { kind, options } = workerData as { kind: BatchKind; options: BatchTaskOptions[BatchKind] };
+const send = (m: FromWorker): void => port.postMessage(m);
+
+const runner: Promise<TaskRunner<BatchKind> | undefined> = createTaskRunner(kind, options).then(
+  (r) => {
+    send({ type: 'ready' });
+    return r;
+  },
+  (err: unknown) => {
+    send({ type: 'fatal', error: toBatchError(err) });
+    return undefined;
+  },
+);
+
+port.on('message', (m: ToWorker) => {
+  void handle(m);
+});
+
+async function handle(m: ToWorker): Promise<void> {
+  const r = await runner;
+  if (m.type === 'close') {
+    await r?.close().catch(() => undefined);
+    port!.close();
+    return;
+  }
+  if (!r) return; // the fatal message already went out
+  try {
+    send({ type: 'result', index: m.index, report: await r.run(m.path) });
+  } catch (err) {
+    send({ type: 'result', index: m.index, error: toBatchError(err) });
+  }
+}
