@@ -8,6 +8,8 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     'cli/main': 'src/cli/main.ts',
+    // Worker-thread entry of batch work (src/batch/pool.ts starts dist/batch/worker.js).
+    'batch/worker': 'src/batch/worker.ts',
     ...Object.fromEntries(subpaths.map((s) => [`${s}/index`, `src/${s}/index.ts`])),
   },
   format: ['esm', 'cjs'],
