@@ -149,8 +149,9 @@ export async function inspect(input: MediaInput, options: InspectOptions = {}): 
   }
 
   const watermark = markable ? await readWatermark(bytes, options) : undefined;
+  const unreachable: string[] = [];
   if (watermark?.found && watermark.payload) {
-    const recovered = await recover(watermark.payload, options);
+    const recovered = await recover(watermark.payload, options, unreachable);
     if (recovered) {
       const verdict: ProvenanceVerdict =
         recovered.state === 'invalid' ? invalidVerdict(recovered.statuses, []) : 'recovered';
@@ -172,7 +173,7 @@ export async function inspect(input: MediaInput, options: InspectOptions = {}): 
     format,
     manifestId: undefined,
     softBindingId: watermark?.found ? watermark.payload : undefined,
-    summary: noProvenanceSummary(verification, watermark, detection, options),
+    summary: noProvenanceSummary(verification, watermark, detection, options, unreachable),
     verification,
     ...(watermark ? { watermark } : {}),
     ...(detection ? { detection } : {}),
@@ -265,7 +266,11 @@ async function readWatermark(
 }
 
 /** Look the id up locally, then remotely; verify the newest store that resolves. */
-async function recover(id: SoftBindingId, options: InspectOptions): Promise<RecoveredManifest | undefined> {
+async function recover(
+  id: SoftBindingId,
+  options: InspectOptions,
+  unreachable: string[],
+): Promise<RecoveredManifest | undefined> {
   const value = softBindingValue(id);
   const contextJson = engineContextJson({ trust: await resolveTrust(options.trust) });
   for (const [source, repo] of [
@@ -277,7 +282,11 @@ async function recover(id: SoftBindingId, options: InspectOptions): Promise<Reco
     try {
       matches = await repo.findByBinding(SOFT_BINDING_ALG, value);
     } catch (err) {
-      if (isProvmarkError(err) && source === 'resolver') continue; // a resolver being down is not a verdict
+      // A resolver being down is not a verdict, but the summary must say it was not asked successfully.
+      if (isProvmarkError(err) && source === 'resolver') {
+        unreachable.push(err.message);
+        continue;
+      }
       throw err;
     }
     for (const match of matches) {
@@ -392,12 +401,15 @@ function noProvenanceSummary(
   watermark: ProvenanceReport['watermark'],
   detection: DetectReport | undefined,
   options: InspectOptions,
+  unreachable: readonly string[],
 ): string {
   let text = 'No Content Credentials were found in the file';
   if (verification.state === 'remote')
     text += ` (it only points to a remote manifest at ${verification.remoteManifestUrl}, which was not fetched)`;
   if (watermark?.found) {
     text += `; a provmark watermark (${watermark.payload}) is present, but ${options.repository || options.resolver ? 'no repository that was asked knows it' : 'no repository was given to look it up'}.`;
+    if (unreachable.length > 0)
+      text += ` The resolver could not be reached (${unreachable.join('; ')}), so the answer may be incomplete.`;
   } else if (watermark) {
     text += ', and no provmark watermark was detected.';
   } else {
