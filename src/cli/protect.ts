@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { writeFileAtomic } from '../media/io.js';
 import { openRepository } from '../repository/open.js';
+import type { ManifestRepository } from '../repository/types.js';
 import { protect } from '../sign/protect.js';
 import { createPemSigner } from '../sign/signers.js';
 import { manifestFromFlags } from './sign.js';
@@ -57,18 +57,19 @@ export function registerProtect(program: Command): void {
           ...(opts.strength !== undefined ? { strength: Number(opts.strength) } : {}),
           ...(opts.quality !== undefined ? { quality: Number(opts.quality) } : {}),
         };
-        const repository = await openRepository(dbFromFlags(opts.db));
+        // Opened only when protect() has a row to commit: a failed call creates no database.
+        let repository: ManifestRepository | undefined;
         try {
           const bar = createProgressBar('watermarking', !opts.json);
           const r = await protect(input, {
             signer,
-            repository,
+            repository: async () => (repository = await openRepository(dbFromFlags(opts.db))),
+            output: opts.output,
             manifest,
             watermark,
             ...(opts.tsa ? { timestamp: { url: opts.tsa } } : {}),
             onProgress: (p) => bar.update(p),
           }).finally(() => bar.done());
-          await writeFileAtomic(opts.output, r.bytes);
           if (opts.json) {
             printJson({
               file: input,
@@ -84,7 +85,7 @@ export function registerProtect(program: Command): void {
             );
           }
         } finally {
-          await repository.close();
+          await repository?.close();
         }
         return EXIT.ok;
       }),

@@ -8,7 +8,7 @@ import { RepositoryError, isProvmarkError } from '../errors.js';
 import { ENGINE_SIGN_LIMIT } from '../c2pa/engine.js';
 import { readMediaInput } from '../media/io.js';
 import { sniffFormat } from '../media/sniff.js';
-import type { ManifestRepository } from '../repository/types.js';
+import type { ManifestRepository, NewManifestRecord } from '../repository/types.js';
 import type { MediaFormat, MediaInput } from '../types.js';
 import { embedMediaWatermark, type MediaWatermarkOptions } from '../watermark/media.js';
 import {
@@ -21,6 +21,7 @@ import {
 } from '../watermark/softbinding.js';
 import type { ManifestInput } from './manifest.js';
 import { sign } from './sign.js';
+import { stageOutput } from './staged-output.js';
 import type { Signer } from './signers.js';
 import { checkTimestampOptions, type TimestampOptions } from './timestamp.js';
 import type { TrustOptions } from '../verify/trust.js';
@@ -28,8 +29,17 @@ import type { ManifestReport } from '../verify/types.js';
 
 export interface ProtectOptions {
   readonly signer: Signer;
-  /** Where the manifest store and its binding are registered. */
-  readonly repository: ManifestRepository;
+  /**
+   * Where the manifest store and its binding are registered: a repository, or a function that
+   * opens one, called only once there is a row to commit (so a failed call creates no database).
+   */
+  readonly repository: ManifestRepository | (() => Promise<ManifestRepository>);
+  /**
+   * Write the protected file here. It is written to a temp file in the same folder and renamed
+   * into place before the repository row is committed; if anything fails, nothing is left: no row,
+   * no temp file, no new output (a file it replaced is put back).
+   */
+  readonly output?: string;
   readonly manifest?: ManifestInput;
   readonly watermark?: {
     /** Amplitude multiplier (see embedImageWatermark). */
@@ -70,16 +80,24 @@ export interface ProtectResult {
  * @example
  * ```ts
  * const repository = await openRepository(); // ~/.provmark/repository.db
- * const { bytes, manifestId, softBindingId } = await protect('capture.jpg', { signer, repository });
+ * const { manifestId, softBindingId } = await protect('capture.jpg', {
+ *   signer,
+ *   repository,
+ *   output: 'capture.protected.jpg', // written before the row is committed
+ * });
  * ```
  */
 export async function protect(input: MediaInput, options: ProtectOptions): Promise<ProtectResult> {
   if (!options || typeof options !== 'object')
     throw new TypeError('Expected an options object with signer and repository');
   const { signer, repository } = options;
-  if (!repository || typeof repository.put !== 'function') {
-    throw new TypeError('Expected a ManifestRepository (openRepository()) for repository');
+  if (typeof repository !== 'function' && (!repository || typeof repository.put !== 'function')) {
+    throw new TypeError(
+      'Expected a ManifestRepository (openRepository()) or a function opening one for repository',
+    );
   }
+  if (options.output !== undefined && (typeof options.output !== 'string' || options.output.length === 0))
+    throw new TypeError('Expected a non-empty file path for output');
   if (!signer || typeof signer.sign !== 'function') throw new TypeError('Expected a Signer for signer');
   if (options.timestamp !== undefined) checkTimestampOptions(options.timestamp);
   const original = await readMediaInput(input, 'input', ENGINE_SIGN_LIMIT);
@@ -131,21 +149,18 @@ export async function protect(input: MediaInput, options: ProtectOptions): Promi
     bindings: [{ alg: SOFT_BINDING_ALG, value: softBindingValue(softBindingId) }],
     format: format.mime,
   };
+  // The file goes in place first and the row is committed last, so a row never points to a file
+  // that was not written; when the row fails, the file is taken back.
+  const staged = options.output !== undefined ? await stageOutput(options.output, signed.bytes) : undefined;
   let stored: ProtectResult['stored'];
   try {
-    stored = (await repository.put(record)).created ? 'created' : 'unchanged';
+    await staged?.commit();
+    stored = await register(typeof repository === 'function' ? await repository() : repository, record);
   } catch (err) {
-    if (!(isProvmarkError(err) && err.code === 'ERR_CONFLICT')) throw storeError(err);
-    // A retry of the same call (same label) after an earlier attempt was stored: that earlier
-    // manifest was never handed out, so the new one takes its place.
-    try {
-      await repository.delete(record.manifestId);
-      await repository.put(record);
-      stored = 'replaced';
-    } catch (err2) {
-      throw storeError(err2);
-    }
+    await staged?.rollback();
+    throw err;
   }
+  await staged?.finish();
   return {
     bytes: signed.bytes,
     manifestId: signed.manifestId,
@@ -155,6 +170,26 @@ export async function protect(input: MediaInput, options: ProtectOptions): Promi
     stored,
     report: signed.report,
   };
+}
+
+async function register(
+  repository: ManifestRepository,
+  record: NewManifestRecord,
+): Promise<ProtectResult['stored']> {
+  try {
+    return (await repository.put(record)).created ? 'created' : 'unchanged';
+  } catch (err) {
+    if (!(isProvmarkError(err) && err.code === 'ERR_CONFLICT')) throw storeError(err);
+    // A retry of the same call (same label) after an earlier attempt was stored: that earlier
+    // manifest was never handed out, so the new one takes its place.
+    try {
+      await repository.delete(record.manifestId);
+      await repository.put(record);
+      return 'replaced';
+    } catch (err2) {
+      throw storeError(err2);
+    }
+  }
 }
 
 function storeError(err: unknown): unknown {
