@@ -14,7 +14,7 @@ import {
 } from '../../src/sign/index.js';
 import { buildManifestDefinition } from '../../src/sign/manifest.js';
 import { requestTimestamp } from '../../src/sign/timestamp.js';
-import { verify, type VerifyReport } from '../../src/verify/index.js';
+import { inspect, verify, type VerifyReport } from '../../src/verify/index.js';
 import { devSigner } from '../helpers/credentials.js';
 import { makeImage } from '../helpers/media.js';
 import { startLocalTsa, type LocalTsa, type TsaBehaviour } from '../helpers/tsa.js';
@@ -136,10 +136,20 @@ describe('a signer certificate that has since expired', () => {
   }, 30_000);
 
   it('stays trusted with a trusted time-stamp from inside its validity', async () => {
-    const report = await verify(stamped, { trust: { anchors: [creds.caCertPem, tsa.caCertPem] } });
-    expect(report.state).toBe('trusted');
-    expect(codes(report, 'failure')).toEqual([]);
-    expect(codes(report)).toEqual(expect.arrayContaining(['timeStamp.trusted', 'signingCredential.trusted']));
+    // The TSA root as an ordinary anchor, or as a TSA anchor: the same result.
+    for (const trust of [
+      { anchors: [creds.caCertPem, tsa.caCertPem] },
+      { anchors: [creds.caCertPem], tsaAnchors: [tsa.caCertPem] },
+    ]) {
+      const report = await verify(stamped, { trust });
+      expect(report.state).toBe('trusted');
+      expect(codes(report, 'failure')).toEqual([]);
+      expect(codes(report)).toEqual(
+        expect.arrayContaining(['timeStamp.trusted', 'signingCredential.trusted']),
+      );
+      const inspected = await inspect(stamped, { trust, detector: false });
+      expect(inspected.verdict).toBe('verified');
+    }
   });
 
   it('is an expired credential when the time-stamp is not trusted (the engine ignores it)', async () => {
@@ -153,7 +163,7 @@ describe('a signer certificate that has since expired', () => {
     );
   });
 
-  it('is an expired credential without a time-stamp, with or without anchors', async () => {
+  it('is an expired credential without a time-stamp, with or without anchors, never tampered', async () => {
     for (const trust of [{ anchors: [creds.caCertPem, tsa.caCertPem] }, undefined]) {
       const report = await verify(unstamped, trust ? { trust } : {});
       expect(report.state).toBe('invalid');
@@ -161,7 +171,13 @@ describe('a signer certificate that has since expired', () => {
       expect(codes(report, 'success')).toEqual(
         expect.arrayContaining(['claimSignature.validated', 'assertion.dataHash.match']),
       );
+      const inspected = await inspect(unstamped, { ...(trust ? { trust } : {}), detector: false });
+      expect(inspected.verdict).toBe('invalid-credential');
+      expect(inspected.summary).not.toMatch(/changed after signing/);
     }
+    // The stamped file with an untrusted TSA is the same credential problem.
+    const inspected = await inspect(stamped, { trust: { anchors: [creds.caCertPem] }, detector: false });
+    expect(inspected.verdict).toBe('invalid-credential');
   });
 });
 
