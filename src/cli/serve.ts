@@ -5,6 +5,7 @@ import { DEFAULT_BODY_LIMIT } from '../server/app.js';
 import { createWatermarkExtractor } from '../server/extract.js';
 import { startServer } from '../server/start.js';
 import { EXIT, runCommand } from './io.js';
+import { addTrustFlags, trustFromFlags } from './verify.js';
 
 interface ServeOptions {
   db?: string;
@@ -17,6 +18,11 @@ interface ServeOptions {
   logLevel: string;
   trustProxy?: boolean;
   watermarkKey?: string;
+  page: boolean;
+  trust?: string[];
+  allowed?: string[];
+  eku?: string[];
+  official?: boolean;
 }
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -35,9 +41,11 @@ function collectTokens(flags: readonly string[]): string[] {
 }
 
 export function registerServe(program: Command): void {
-  program
+  const cmd = program
     .command('serve')
-    .description('Run the C2PA Soft Binding Resolution API over a manifest repository')
+    .description(
+      'Run the C2PA Soft Binding Resolution API over a manifest repository, and the verify page at /',
+    )
     .option(
       '--db <url>',
       `repository: sqlite:PATH, a path, or postgres://… (default ${defaultRepositoryPath()})`,
@@ -56,6 +64,8 @@ export function registerServe(program: Command): void {
     .option('--log-level <level>', `log level: ${LEVELS.join(', ')}`, 'info')
     .option('--trust-proxy', 'take the client address from X-Forwarded-For (behind a reverse proxy)')
     .option('--watermark-key <key>', 'key of private watermarks for POST /matches/byContent')
+    .option('--no-page', 'do not serve the verify page (/) and POST /inspect');
+  addTrustFlags(cmd)
     .addHelpText(
       'after',
       '\nLogs are JSON lines (pino) on stdout. Stop with Ctrl-C or SIGTERM; in-flight requests finish first.',
@@ -87,6 +97,12 @@ export function registerServe(program: Command): void {
             extractBindings: createWatermarkExtractor(
               opts.watermarkKey === undefined ? {} : { key: opts.watermarkKey },
             ),
+            page: opts.page
+              ? {
+                  ...(trustFromFlags(opts) ? { trust: trustFromFlags(opts) } : {}),
+                  ...(opts.watermarkKey === undefined ? {} : { watermarkKey: opts.watermarkKey }),
+                }
+              : false,
           });
         } catch (err) {
           await repository.close();

@@ -31,6 +31,7 @@ import type { BindingMatch, ManifestRepository, SoftBinding } from '../repositor
 import { SOFT_BINDING_ALG, softBindingIdFromValue } from '../watermark/softbinding.js';
 import { checkTokens, createTokenCheck } from './auth.js';
 import { createWatermarkExtractor, type ExtractBindings } from './extract.js';
+import { pageRoutes, type PageOptions } from './page.js';
 
 /** Default largest request body: a 12 MP JPEG is ~9 MB, camera originals can reach ~30 MB. */
 export const DEFAULT_BODY_LIMIT = 32 * 1024 * 1024;
@@ -72,6 +73,8 @@ export interface ServerOptions {
    * instead of piling up in memory.
    */
   readonly maxConcurrentExtractions?: number;
+  /** Serve the in-browser verify page at `/` and `POST /inspect` (src/server/page.ts). Default off. */
+  readonly page?: boolean | PageOptions;
 }
 
 /**
@@ -472,6 +475,8 @@ export function createServer(options: ServerOptions): FastifyInstance {
       return reply.code(204).send();
     });
   });
+
+  if (options.page) void app.register(pageRoutes(repo, options.page === true ? {} : options.page));
 
   app.setNotFoundHandler((req, reply) => {
     void reply

@@ -3,7 +3,7 @@
  * One place for the algorithm identifier (C2PA 2.x §"Soft Binding"; the Soft Binding Resolution
  * API passes `alg` plus the base64-encoded binding value).
  */
-import { randomBytes } from 'node:crypto';
+// No Node imports: the browser verify page (src/page/) bundles this module as it is.
 
 /** Algorithm identifier written in `c2pa.soft-binding.alg` and answered by `/services/supportedAlgorithms`. */
 export const SOFT_BINDING_ALG = 'org.provmark.watermark.1';
@@ -35,19 +35,29 @@ export function parseSoftBindingId(value: string, name = 'payload'): SoftBinding
 
 /** A fresh random id (crypto-strength). */
 export function newSoftBindingId(): SoftBindingId {
-  return randomBytes(8).toString('hex');
+  return hexOf(globalThis.crypto.getRandomValues(new Uint8Array(8)));
+}
+
+function hexOf(bytes: Uint8Array): string {
+  let out = '';
+  for (const b of bytes) out += b.toString(16).padStart(2, '0');
+  return out;
 }
 
 /** The id as the base64 binding value used in the assertion and the resolution API. */
 export function softBindingValue(id: SoftBindingId): string {
-  return Buffer.from(parseSoftBindingId(id, 'id'), 'hex').toString('base64');
+  const hex = parseSoftBindingId(id, 'id');
+  let binary = '';
+  for (let i = 0; i < 16; i += 2) binary += String.fromCharCode(parseInt(hex.slice(i, i + 2), 16));
+  return btoa(binary);
 }
 
 /** Inverse of {@link softBindingValue}; undefined when the value is not an 8-byte base64 string. */
 export function softBindingIdFromValue(value: string): SoftBindingId | undefined {
   if (typeof value !== 'string' || !/^[A-Za-z0-9+/]{11}=$/.test(value)) return undefined;
-  const bytes = Buffer.from(value, 'base64');
-  return bytes.length === 8 ? bytes.toString('hex') : undefined;
+  // 11 base64 digits and one '=' always decode to 8 bytes; the last digit's low 2 bits are padding.
+  const binary = atob(value);
+  return hexOf(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
 }
 
 export interface SoftBindingAssertion {

@@ -1,0 +1,188 @@
+/**
+ * The in-browser verify page and the one endpoint that analyses an upload:
+ *
+ * | route | what |
+ * |---|---|
+ * | `GET /` | the page (HTML) |
+ * | `GET /page/{main.js,worker.js,style.css}` | its script, worker and stylesheet |
+ * | `GET /page/c2pa.wasm` | the C2PA engine (@contentauth/c2pa-wasm, the version the server runs) |
+ * | `GET /page/trust` | the server's trust configuration, for the engine in the browser |
+ * | `POST /inspect` (raw asset body) | the `inspect()` report of an upload the visitor chose to send; nothing is stored |
+ *
+ * Every page response carries a Content-Security-Policy that allows only this origin: no inline
+ * script, no third-party request; `'wasm-unsafe-eval'` is what compiling the engine needs.
+ */
+import { readFile } from 'node:fs/promises';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { EngineTrust } from '../c2pa/context.js';
+import { engineWasmPath, loadPageAssets } from '../page/assets.js';
+import type { ManifestRepository } from '../repository/types.js';
+import { resolveTrust, type TrustOptions } from '../verify/trust.js';
+
+export interface PageOptions {
+  /** Trust for the page's verification and for `POST /inspect` (default: no anchors, official EKUs). */
+  readonly trust?: TrustOptions;
+  /** Largest upload for `POST /inspect` in bytes (default 32 MiB). */
+  readonly inspectBodyLimit?: number;
+  /** Uploads per client address per minute for `POST /inspect` (default 30), within the server's rate limit. */
+  readonly inspectPerMinute?: number;
+  /** `POST /inspect` analyses running at once (default 2); more get 503 with Retry-After. */
+  readonly maxConcurrentInspections?: number;
+  /** Run the offline AI-image detector in `POST /inspect` when nothing else is found (default true). */
+  readonly detector?: boolean;
+  /** Watermark key of private marks (default: the public key). */
+  readonly watermarkKey?: string;
+}
+
+/** Default largest `POST /inspect` upload. */
+export const INSPECT_BODY_LIMIT = 32 * 1024 * 1024;
+
+/** The page's policy: own origin only; blob: for the visitor's own file and thumbnails. */
+export const PAGE_CSP = [
+  "default-src 'none'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "worker-src 'self'",
+  "connect-src 'self'",
+  "img-src 'self' blob:",
+  "style-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const TYPES: Record<string, string> = {
+  'index.html': 'text/html; charset=utf-8',
+  'main.js': 'text/javascript; charset=utf-8',
+  'worker.js': 'text/javascript; charset=utf-8',
+  'style.css': 'text/css; charset=utf-8',
+};
+
+function pageHeaders(reply: FastifyReply): FastifyReply {
+  return reply
+    .header('content-security-policy', PAGE_CSP)
+    .header('x-content-type-options', 'nosniff')
+    .header('referrer-policy', 'no-referrer')
+    .header('cross-origin-opener-policy', 'same-origin')
+    .header('cross-origin-resource-policy', 'same-origin');
+}
+
+function sendError(reply: FastifyReply, status: number, code: string, error: string, message: string) {
+  return reply.code(status).send({ statusCode: status, error, code, message });
+}
+
+function describeTrust(trust: EngineTrust, options: TrustOptions | undefined): string {
+  const count = (pem: string | undefined) => (pem?.match(/-----BEGIN CERTIFICATE-----/g) ?? []).length;
+  const anchors = count(trust.anchors);
+  const parts = [
+    anchors === 0
+      ? 'No trust anchors are configured on this server, so a good signature shows as “untrusted signer”.'
+      : `Signers are trusted when they chain to one of the ${anchors} certificate${anchors === 1 ? '' : 's'} configured on this server${options?.official ? ', including the official C2PA trust list' : ''}.`,
+  ];
+  if (count(trust.allowedList))
+    parts.push(`${count(trust.allowedList)} end-entity certificates are allowed as they are.`);
+  return parts.join(' ');
+}
+
+/**
+ * The page's routes as a Fastify plugin (registered by `createServer` when its `page` option is set).
+ * Trust is resolved once here, so a bad `--trust` fails at start-up rather than per request.
+ */
+export function pageRoutes(repository: ManifestRepository, options: PageOptions = {}) {
+  const bodyLimit = options.inspectBodyLimit ?? INSPECT_BODY_LIMIT;
+  if (!Number.isInteger(bodyLimit) || bodyLimit < 1024) {
+    throw new RangeError(
+      `Expected an integer of at least 1024 for inspectBodyLimit but received ${bodyLimit}`,
+    );
+  }
+  const perMinute = options.inspectPerMinute ?? 30;
+  if (!Number.isInteger(perMinute) || perMinute < 1) {
+    throw new RangeError(`Expected a positive integer for inspectPerMinute but received ${perMinute}`);
+  }
+  const maxRunning = options.maxConcurrentInspections ?? 2;
+  if (!Number.isInteger(maxRunning) || maxRunning < 1) {
+    throw new RangeError(
+      `Expected a positive integer for maxConcurrentInspections but received ${maxRunning}`,
+    );
+  }
+  let running = 0;
+
+  return async (api: FastifyInstance): Promise<void> => {
+    const [assets, trust] = await Promise.all([loadPageAssets(), resolveTrust(options.trust)]);
+    const trustBody = { trust, description: describeTrust(trust, options.trust) };
+    let wasm: Promise<Buffer> | undefined;
+
+    api.get('/', async (_req, reply) =>
+      pageHeaders(reply)
+        .type(TYPES['index.html']!)
+        .send(Buffer.from(assets.get('index.html')!)),
+    );
+
+    api.get('/page/c2pa.wasm', async (_req, reply) => {
+      wasm ??= readFile(engineWasmPath());
+      return pageHeaders(reply)
+        .type('application/wasm')
+        .header('cache-control', 'public, max-age=3600')
+        .send(await wasm);
+    });
+
+    api.get('/page/trust', async (_req, reply) => {
+      void pageHeaders(reply).header('cache-control', 'no-store');
+      return trustBody;
+    });
+
+    api.get('/page/:name', async (req, reply) => {
+      const name = (req.params as { name: string }).name;
+      const bytes = name === 'index.html' ? undefined : assets.get(name);
+      if (!bytes || !TYPES[name])
+        return sendError(reply, 404, 'ERR_NOT_FOUND', 'Not Found', `No page asset ${name}`);
+      return pageHeaders(reply)
+        .type(TYPES[name]!)
+        .header('cache-control', 'no-cache')
+        .send(Buffer.from(bytes));
+    });
+
+    api.post(
+      '/inspect',
+      { bodyLimit, config: { rateLimit: { max: perMinute, timeWindow: 60_000 } } },
+      async (req, reply) => {
+        const body = req.body;
+        if (!Buffer.isBuffer(body)) {
+          return sendError(
+            reply,
+            415,
+            'ERR_UNSUPPORTED_MEDIA_TYPE',
+            'Unsupported Media Type',
+            'Upload the file itself as the body, with its media type or application/octet-stream',
+          );
+        }
+        if (body.length === 0)
+          return sendError(reply, 400, 'ERR_INVALID_REQUEST', 'Bad Request', 'The uploaded file is empty');
+        if (running >= maxRunning) {
+          void reply.header('retry-after', '2');
+          return sendError(
+            reply,
+            503,
+            'ERR_BUSY',
+            'Service Unavailable',
+            'Too many files are being analysed; retry in a moment',
+          );
+        }
+        running++;
+        try {
+          const { inspect } = await import('../verify/inspect.js');
+          // The upload lives only in this request: inspect() reads it and nothing is written anywhere.
+          const report = await inspect(new Uint8Array(body.buffer, body.byteOffset, body.byteLength), {
+            ...(options.trust ? { trust: options.trust } : {}),
+            repository,
+            detector: options.detector ?? true,
+            ...(options.watermarkKey !== undefined ? { watermarkKey: options.watermarkKey } : {}),
+          });
+          req.log.info({ verdict: report.verdict, bytes: body.length }, 'inspected an upload');
+          return reply.header('cache-control', 'no-store').send(report);
+        } finally {
+          running--;
+        }
+      },
+    );
+  };
+}
