@@ -106,6 +106,23 @@ describe('time-stamped signing through a local TSA', () => {
     expect(signerTime(report)).toBeUndefined();
   });
 
+  it('a token larger than the reserved space is ERR_SIGNING_FAILED naming its size, not a broken file', async () => {
+    const { signer } = await devSigner();
+    const err = await signWithEngine({
+      definition: buildManifestDefinition(undefined, { mime: 'image/jpeg' }),
+      contextJson: engineContextJson({ verifyAfterSign: false }),
+      mime: 'image/jpeg',
+      asset: image,
+      signer,
+      timestamp: () => Promise.resolve(new Uint8Array(20_000)),
+    }).then(
+      () => undefined,
+      (e: unknown) => e as ProvmarkError,
+    );
+    expect(err?.code).toBe('ERR_SIGNING_FAILED');
+    expect(err?.message).toMatch(/20000-byte time-stamp token do not fit/);
+  });
+
   it('protects the CBOR layout: the countersigned data is ["CounterSignature", protected, h\'\', bstr(signature)]', () => {
     const data = encodeTimestampedData(Uint8Array.of(0xa1, 0x01, 0x27), Uint8Array.of(1, 2, 3));
     expect(Buffer.from(data).toString('hex')).toBe(
