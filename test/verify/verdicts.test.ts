@@ -11,10 +11,11 @@ import { describe, expect, it } from 'vitest';
 import { openSqliteRepository, createHttpRepository } from '../../src/repository/index.js';
 import { engineContextJson } from '../../src/c2pa/context.js';
 import { signWithEngine } from '../../src/c2pa/build.js';
+import { readManifestStore } from '../../src/c2pa/read.js';
 import { buildManifestDefinition } from '../../src/sign/manifest.js';
 import { protect } from '../../src/sign/protect.js';
 import { sign } from '../../src/sign/index.js';
-import { inspect, verify, type ProvenanceReport } from '../../src/verify/index.js';
+import { inspect, resolveTrust, verify, type ProvenanceReport } from '../../src/verify/index.js';
 import { SOFT_BINDING_ALG, softBindingValue } from '../../src/watermark/softbinding.js';
 import { devSigner } from '../helpers/credentials.js';
 import { indexOfBytes } from '../helpers/jpeg.js';
@@ -180,6 +181,15 @@ describe('recovered manifests and resolvers', () => {
       const shared = await reencode(p.bytes);
       const ok = await inspect(shared, { trust, repository: good, detector: false });
       expect(ok.verdict).toBe('recovered');
+      // Differential: the recovered state is the bare engine's state of the signed original.
+      const original = await readManifestStore(
+        p.bytes,
+        'image/jpeg',
+        engineContextJson({ trust: await resolveTrust(trust) }),
+      );
+      expect(original.kind === 'store' && original.store.validation_state?.toLowerCase()).toBe(
+        ok.recovered?.state,
+      );
       const r: ProvenanceReport = await inspect(shared, { trust, repository: bad, detector: false });
       expect(r.recovered?.state).toBe('invalid');
       expect(r.verdict).toBe('tampered');
