@@ -38,7 +38,8 @@ export type ErrorCode =
   | 'ERR_NOT_FOUND'
   | 'ERR_CONFLICT'
   | 'ERR_MODEL_LOAD'
-  | 'ERR_WATERMARK';
+  | 'ERR_WATERMARK'
+  | 'ERR_NO_FACE';
 
 export interface ProvmarkErrorOptions {
   /** What the user can do about it, one sentence. */
@@ -196,6 +197,16 @@ export class ModelLoadError extends ProvmarkError {
 export class WatermarkError extends ProvmarkError {
   constructor(message: string, options?: ProvmarkErrorOptions) {
     super('ERR_WATERMARK', message, options);
+  }
+}
+
+/** An enrolment image shows no face, or several with none clearly the subject (likeness registry). */
+export class FaceNotFoundError extends ProvmarkError {
+  constructor(message: string, options?: ProvmarkErrorOptions) {
+    super('ERR_NO_FACE', message, {
+      hint: "Enrol with photos that show the person's face, frontal and at least about 80 px wide, alone or clearly the largest.",
+      ...options,
+    });
   }
 }
 

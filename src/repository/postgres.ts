@@ -138,7 +138,12 @@ async function migrate(pool: Pool, schema: string | undefined, where: string): P
       const now = await readVersion(client, meta, where);
       for (const m of pendingMigrations(now, where)) {
         for (const sql of m.postgres) {
-          await client.query(sql.replace(/provmark_(manifests|bindings)\b(?!_)/g, (t) => qualify(schema, t)));
+          await client.query(
+            sql.replace(
+              /provmark_(manifests|bindings|likeness_persons|likeness_descriptors|likeness_signers)\b(?!_)/g,
+              (t) => qualify(schema, t),
+            ),
+          );
         }
       }
       await client.query(
@@ -164,6 +169,21 @@ async function readVersion(client: PoolClient, meta: string, where: string): Pro
   return row.rows[0] === undefined ? 0 : parseSchemaVersion(row.rows[0].value, where);
 }
 
+const connections = new WeakMap<PostgresRepository, { pool: () => Pool; schema: string | undefined }>();
+
+/**
+ * @internal The pool and schema of a repository, for the likeness registry that keeps its tables next
+ * to the manifests (src/repository/likeness.ts). `table` qualifies a table name with the schema.
+ */
+export function postgresConnectionOf(repo: PostgresRepository): {
+  readonly pool: Pool;
+  readonly table: (name: string) => string;
+} {
+  const c = connections.get(repo);
+  if (c === undefined) throw new TypeError('Expected a repository opened with openPostgresRepository()');
+  return { pool: c.pool(), table: (name) => qualify(c.schema, name) };
+}
+
 /** A {@link ManifestRepository} in PostgreSQL. Create it with {@link openPostgresRepository}. */
 export class PostgresRepository implements ManifestRepository {
   #pool: Pool | undefined;
@@ -180,6 +200,7 @@ export class PostgresRepository implements ManifestRepository {
     this.#where = where;
     this.#m = qualify(schema, 'provmark_manifests');
     this.#b = qualify(schema, 'provmark_bindings');
+    connections.set(this, { pool: () => this.#open(), schema });
     // Named (server-side prepared) statements are per connection; the tag keeps the names of two
     // repositories in different schemas on one pool apart.
     this.#tag = createHash('sha256')

@@ -7,7 +7,7 @@
 import { RepositoryError } from '../errors.js';
 
 /** Schema version this code reads and writes. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /** Key of the version row in `provmark_meta`. */
 export const VERSION_KEY = 'schema_version';
@@ -60,6 +60,62 @@ export const MIGRATIONS: readonly Migration[] = [
          PRIMARY KEY (alg, value, manifest_seq)
        )`,
       `CREATE INDEX provmark_bindings_manifest ON provmark_bindings(manifest_seq)`,
+    ],
+  },
+  {
+    // Likeness registry (src/likeness): the people a brand represents, their face descriptors
+    // (biometric data: 128 little-endian float32, never images) and the signers authorised to publish
+    // media that shows them. Removing a person cascades to both.
+    version: 2,
+    sqlite: [
+      `CREATE TABLE provmark_likeness_persons (
+         person_id TEXT PRIMARY KEY,
+         name TEXT,
+         created_at INTEGER NOT NULL
+       )`,
+      `CREATE TABLE provmark_likeness_descriptors (
+         seq INTEGER PRIMARY KEY AUTOINCREMENT,
+         person_id TEXT NOT NULL REFERENCES provmark_likeness_persons(person_id) ON DELETE CASCADE,
+         model TEXT NOT NULL,
+         descriptor BLOB NOT NULL,
+         created_at INTEGER NOT NULL
+       )`,
+      `CREATE INDEX provmark_likeness_descriptors_person ON provmark_likeness_descriptors(person_id)`,
+      `CREATE TABLE provmark_likeness_signers (
+         person_id TEXT NOT NULL REFERENCES provmark_likeness_persons(person_id) ON DELETE CASCADE,
+         certificate_sha256 TEXT NOT NULL,
+         spki_sha256 TEXT NOT NULL,
+         subject TEXT NOT NULL,
+         issuer TEXT NOT NULL,
+         serial_number TEXT NOT NULL,
+         certificate TEXT NOT NULL,
+         PRIMARY KEY (person_id, certificate_sha256)
+       ) WITHOUT ROWID`,
+    ],
+    postgres: [
+      `CREATE TABLE provmark_likeness_persons (
+         person_id TEXT PRIMARY KEY,
+         name TEXT,
+         created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+       )`,
+      `CREATE TABLE provmark_likeness_descriptors (
+         seq BIGSERIAL PRIMARY KEY,
+         person_id TEXT NOT NULL REFERENCES provmark_likeness_persons(person_id) ON DELETE CASCADE,
+         model TEXT NOT NULL,
+         descriptor BYTEA NOT NULL,
+         created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+       )`,
+      `CREATE INDEX provmark_likeness_descriptors_person ON provmark_likeness_descriptors(person_id)`,
+      `CREATE TABLE provmark_likeness_signers (
+         person_id TEXT NOT NULL REFERENCES provmark_likeness_persons(person_id) ON DELETE CASCADE,
+         certificate_sha256 TEXT NOT NULL,
+         spki_sha256 TEXT NOT NULL,
+         subject TEXT NOT NULL,
+         issuer TEXT NOT NULL,
+         serial_number TEXT NOT NULL,
+         certificate TEXT NOT NULL,
+         PRIMARY KEY (person_id, certificate_sha256)
+       )`,
     ],
   },
 ];

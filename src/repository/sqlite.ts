@@ -157,6 +157,18 @@ function readVersion(db: Database, where: string): number {
   return value === undefined ? 0 : parseSchemaVersion(value, where);
 }
 
+const connections = new WeakMap<SqliteRepository, () => Database>();
+
+/**
+ * @internal The open connection of a repository, for the likeness registry that keeps its tables in
+ * the same file (src/repository/likeness.ts). Throws ERR_REPOSITORY once the repository is closed.
+ */
+export function sqliteConnectionOf(repo: SqliteRepository): Database {
+  const get = connections.get(repo);
+  if (get === undefined) throw new TypeError('Expected a repository opened with openSqliteRepository()');
+  return get();
+}
+
 /** A {@link ManifestRepository} in one SQLite file. Create it with {@link openSqliteRepository}. */
 export class SqliteRepository implements ManifestRepository {
   /** The database file (or `:memory:`). */
@@ -169,6 +181,7 @@ export class SqliteRepository implements ManifestRepository {
     this.#db = db;
     this.path = path;
     this.#stmt = prepareStatements(db);
+    connections.set(this, () => this.#open());
   }
 
   async put(record: NewManifestRecord): Promise<PutResult> {

@@ -1,0 +1,283 @@
+/**
+ * checkLikeness(): does this ad show one of the registered people, and if so, did one of the signers
+ * authorised for them publish it with valid Content Credentials?
+ */
+import { UnsupportedFormatError } from '../errors.js';
+import { ENGINE_READ_LIMIT } from '../c2pa/engine.js';
+import { decodeImageRgb } from '../media/image.js';
+import { readMediaInput } from '../media/io.js';
+import { sniffFormat } from '../media/sniff.js';
+import type { ManifestRepository } from '../repository/types.js';
+import type { AuthorizedSigner, LikenessPerson, LikenessRegistry } from '../repository/likeness.js';
+import type { MediaInput } from '../types.js';
+import { inspect, type ProvenanceReport, type ProvenanceVerdict } from '../verify/inspect.js';
+import type { TrustOptions } from '../verify/trust.js';
+import type { SignerSummary } from '../verify/types.js';
+import { FACE_MODEL_ID, detectFaces, type FaceBox } from './faces.js';
+import { DescriptorIndex, MATCH_DISTANCE, similarityOf } from './match.js';
+import { isAuthorizedSigner } from './signers.js';
+
+export type LikenessDecision = 'authorized' | 'unauthorized' | 'no-registered-person';
+
+export interface LikenessAppearance {
+  readonly box: FaceBox;
+  /** Seconds from the start, for video frames. */
+  readonly time?: number;
+}
+
+export interface LikenessPersonMatch {
+  readonly person: string;
+  readonly name?: string;
+  /** Best similarity over the appearances: `1 - distance` (see MODEL_CARD.md). */
+  readonly similarity: number;
+  /** The similarity at and above which a face counts as this person. */
+  readonly threshold: number;
+  readonly appearances: readonly LikenessAppearance[];
+  /** Whether the file's signer is one of this person's authorised signers (and trusted). */
+  readonly authorizedSigner: boolean;
+}
+
+export interface LikenessProvenance {
+  readonly verdict: ProvenanceVerdict;
+  readonly signer?: SignerSummary;
+  readonly manifestId?: string;
+}
+
+export interface LikenessReport {
+  /** The path checked, or the `name` option for bytes. */
+  readonly file?: string;
+  readonly decision: LikenessDecision;
+  /** One paragraph for people. */
+  readonly summary: string;
+  /** Faces found (registered or not). */
+  readonly faces: number;
+  readonly persons: readonly LikenessPersonMatch[];
+  readonly provenance: LikenessProvenance;
+  /** The offline detector's opinion when there was no provenance and it was asked for. */
+  readonly detector?: ProvenanceReport['detection'];
+}
+
+/** The registry as loaded for matching; build once with {@link loadLikenessIndex} for many files. */
+export interface LikenessIndex {
+  readonly index: DescriptorIndex;
+  readonly persons: ReadonlyMap<string, LikenessPerson>;
+}
+
+export interface CheckLikenessOptions {
+  readonly registry: LikenessRegistry;
+  /** A preloaded index (see {@link loadLikenessIndex}); default: loaded from the registry. */
+  readonly index?: LikenessIndex;
+  /** Trust configuration for the provenance check: an authorised signer must chain to these anchors. */
+  readonly trust?: TrustOptions;
+  /** Manifest repository to recover stripped credentials from (through the watermark). */
+  readonly repository?: ManifestRepository;
+  readonly resolver?: ManifestRepository;
+  /** Run the offline detector when a file has no provenance (default false). */
+  readonly detector?: boolean;
+  /** Name reported as `file` when the input is bytes. */
+  readonly name?: string;
+  /** Detector confidence threshold (default 0.5). */
+  readonly minConfidence?: number;
+}
+
+/** Load every enrolled descriptor into memory (exact search; see MODEL_CARD.md for scale). */
+export async function loadLikenessIndex(registry: LikenessRegistry): Promise<LikenessIndex> {
+  const [stored, people] = await Promise.all([registry.descriptors(), registry.list()]);
+  return {
+    index: new DescriptorIndex(stored.filter((d) => d.model === FACE_MODEL_ID)),
+    persons: new Map(people.map((p) => [p.person, p])),
+  };
+}
+
+const TRUSTED: ReadonlySet<ProvenanceVerdict> = new Set(['verified', 'recovered']);
+
+function signerOf(report: ProvenanceReport): SignerSummary | undefined {
+  if (report.verdict === 'recovered') return report.recovered?.activeManifest?.signer;
+  const v = report.verification;
+  return v.state === 'absent' || v.state === 'remote' ? undefined : v.activeManifest?.signer;
+}
+
+/** Credentials count only when the engine found them intact and the signer chains to a trust anchor. */
+function trustedSigner(report: ProvenanceReport): SignerSummary | undefined {
+  if (!TRUSTED.has(report.verdict)) return undefined;
+  if (report.verdict === 'recovered' && report.recovered?.state !== 'trusted') return undefined;
+  return signerOf(report);
+}
+
+function describeSigner(s: SignerSummary | undefined): string {
+  if (s === undefined) return 'an unknown signer';
+  return (
+    [s.commonName, s.organization && s.organization !== s.commonName ? `(${s.organization})` : undefined]
+      .filter(Boolean)
+      .join(' ') || 'an unnamed signer'
+  );
+}
+
+function describeWho(m: LikenessPersonMatch): string {
+  return m.name ? `${m.name} (${m.person})` : m.person;
+}
+
+function summarise(
+  decision: LikenessDecision,
+  faces: number,
+  persons: readonly LikenessPersonMatch[],
+  report: ProvenanceReport,
+): string {
+  const facesText =
+    faces === 0 ? 'No face was found' : `${faces} face${faces === 1 ? ' was' : 's were'} found`;
+  if (decision === 'no-registered-person') {
+    return `${facesText}; none is a registered person.`;
+  }
+  const who = persons.map((m) => `${describeWho(m)}, similarity ${m.similarity.toFixed(2)}`).join('; ');
+  const signer = describeSigner(signerOf(report));
+  if (decision === 'authorized') {
+    return `${facesText}. It shows ${who}. Content Credentials (${report.verdict}) signed by ${signer}, an authorised signer for everyone shown: authorised.`;
+  }
+  let why: string;
+  switch (report.verdict) {
+    case 'no-provenance':
+      why = 'the file carries no Content Credentials and none were recovered';
+      break;
+    case 'tampered':
+      why = 'its Content Credentials show that the file was changed after signing';
+      break;
+    case 'untrusted-signer':
+      why = `it is signed by ${signer}, whose certificate does not chain to a trust anchor given (--trust)`;
+      break;
+    case 'verified':
+    case 'recovered': {
+      const not = persons
+        .filter((m) => !m.authorizedSigner)
+        .map(describeWho)
+        .join(', ');
+      why = `it is signed by ${signer}, who is not an authorised signer for ${not}`;
+      break;
+    }
+    default:
+      why = `its Content Credentials are not valid (${report.verdict})`;
+  }
+  return `${facesText}. It shows ${who}, but ${why}: unauthorised.`;
+}
+
+/**
+ * Check one image against the likeness registry and its provenance.
+ *
+ * - `authorized`: a registered person appears and the file carries valid (or recovered) Content
+ *   Credentials, trusted, from one of the authorised signers of every person shown;
+ * - `unauthorized`: a registered person appears and there is no provenance, or it is from anyone else,
+ *   untrusted or tampered;
+ * - `no-registered-person`: no face matches anyone enrolled.
+ *
+ * @example
+ * ```ts
+ * const registry = await openLikenessRegistry('sqlite:./brand.db');
+ * const r = await checkLikeness('ad.jpg', { registry, trust: { anchors: ['agency-ca.pem'] } });
+ * if (r.decision === 'unauthorized') console.log(r.summary);
+ * ```
+ */
+export async function checkLikeness(
+  input: MediaInput,
+  options: CheckLikenessOptions,
+): Promise<LikenessReport> {
+  if (options === null || typeof options !== 'object') throw new TypeError('Expected an options object');
+  if (!options.registry || typeof options.registry.descriptors !== 'function') {
+    throw new TypeError('Expected a likeness registry in options.registry');
+  }
+  const bytes = await readMediaInput(input, 'input', ENGINE_READ_LIMIT);
+  const format = sniffFormat(bytes);
+  if (format.kind !== 'image') {
+    throw new UnsupportedFormatError(`likeness check reads images; this file is ${format.mime}`, {
+      hint: 'Check a still image (JPEG, PNG, WebP, AVIF, HEIC, TIFF); video frames are not sampled yet.',
+    });
+  }
+  const loaded = options.index ?? (await loadLikenessIndex(options.registry));
+  const pixels = await decodeImageRgb(bytes);
+  const faces = await detectFaces(
+    pixels,
+    options.minConfidence === undefined ? {} : { minConfidence: options.minConfidence },
+  );
+
+  const hits = new Map<string, { distance: number; appearances: LikenessAppearance[] }>();
+  for (const face of faces) {
+    const [best] = loaded.index.search(face.descriptor, MATCH_DISTANCE);
+    if (best === undefined) continue;
+    const h = hits.get(best.person) ?? { distance: Infinity, appearances: [] };
+    h.distance = Math.min(h.distance, best.distance);
+    h.appearances.push({ box: face.box });
+    hits.set(best.person, h);
+  }
+
+  const report = await inspect(bytes, {
+    ...(options.trust ? { trust: options.trust } : {}),
+    ...(options.repository ? { repository: options.repository } : {}),
+    ...(options.resolver ? { resolver: options.resolver } : {}),
+    detector: hits.size > 0 && options.detector === true,
+  });
+  const trusted = trustedSigner(report);
+  const persons: LikenessPersonMatch[] = [...hits]
+    .map(([person, h]) => {
+      const p = loaded.persons.get(person);
+      const signers: readonly AuthorizedSigner[] = p?.signers ?? [];
+      return {
+        person,
+        ...(p?.name === undefined ? {} : { name: p.name }),
+        similarity: similarityOf(h.distance),
+        threshold: similarityOf(MATCH_DISTANCE),
+        appearances: h.appearances,
+        authorizedSigner: trusted !== undefined && signers.some((s) => isAuthorizedSigner(trusted, s)),
+      };
+    })
+    .sort((a, b) => b.similarity - a.similarity);
+  const decision: LikenessDecision =
+    persons.length === 0
+      ? 'no-registered-person'
+      : persons.every((m) => m.authorizedSigner)
+        ? 'authorized'
+        : 'unauthorized';
+  const signer = signerOf(report);
+  const file = typeof input === 'string' ? input : options.name;
+  return {
+    ...(file === undefined ? {} : { file }),
+    decision,
+    summary: summarise(decision, faces.length, persons, report),
+    faces: faces.length,
+    persons,
+    provenance: {
+      verdict: report.verdict,
+      ...(signer === undefined ? {} : { signer }),
+      ...(report.manifestId === undefined ? {} : { manifestId: report.manifestId }),
+    },
+    ...(report.detection === undefined ? {} : { detector: report.detection }),
+  };
+}
+
+/**
+ * Check many files against one loaded index, in order; a file that cannot be read yields an
+ * `{ file, error }` item instead of stopping the run.
+ *
+ * @example
+ * ```ts
+ * for await (const r of checkLikenessMany(['ad1.jpg', 'ad2.png'], { registry })) console.log(r);
+ * ```
+ */
+export async function* checkLikenessMany(
+  inputs: Iterable<MediaInput> | AsyncIterable<MediaInput>,
+  options: CheckLikenessOptions,
+): AsyncGenerator<
+  | LikenessReport
+  | { readonly file?: string; readonly error: { readonly code: string; readonly message: string } }
+> {
+  const index = options.index ?? (await loadLikenessIndex(options.registry));
+  for await (const input of inputs) {
+    try {
+      yield await checkLikeness(input, { ...options, index });
+    } catch (err) {
+      if (err instanceof TypeError || err instanceof RangeError) throw err;
+      const code = (err as { code?: unknown }).code;
+      yield {
+        ...(typeof input === 'string' ? { file: input } : {}),
+        error: { code: typeof code === 'string' ? code : 'ERR_INTERNAL', message: (err as Error).message },
+      };
+    }
+  }
+}
