@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +14,7 @@ import {
   type Signer,
 } from '../../src/sign/index.js';
 import { buildManifestDefinition } from '../../src/sign/manifest.js';
-import { requestTimestamp } from '../../src/sign/timestamp.js';
+import { encodeTimestampRequest, requestTimestamp } from '../../src/sign/timestamp.js';
 import { inspect, verify, type VerifyReport } from '../../src/verify/index.js';
 import { devSigner } from '../helpers/credentials.js';
 import { makeImage } from '../helpers/media.js';
@@ -242,6 +243,51 @@ describe('a TSA that cannot give a usable time-stamp is ERR_TIMESTAMP, and nothi
     const err = await timestampError(sign(image, { signer, timestamp: { url } }));
     expect(err.message).toMatch(/cannot connect \(.*ECONNREFUSED/);
     expect(err.details).toMatchObject({ url });
+  });
+
+  it('any truncated or byte-changed TSA answer is ERR_TIMESTAMP, never another error', async () => {
+    // One honest answer, recorded; a server then replays it with a random change. The replayed
+    // token is for another request, so only a change that breaks parsing can alter the outcome.
+    tsa.behaviour = 'ok';
+    let answer = new Uint8Array(0);
+    const recorder = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(200).end(answer));
+    });
+    await new Promise<void>((r) => recorder.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(recorder.address() as AddressInfo).port}/`;
+    try {
+      const query = encodeTimestampRequest(new Uint8Array(32).fill(7), Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8));
+      const honest = new Uint8Array(
+        await (
+          await fetch(tsa.url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/timestamp-query' },
+            body: query as Uint8Array<ArrayBuffer>,
+          })
+        ).arrayBuffer(),
+      );
+      await fc.assert(
+        fc.asyncProperty(
+          fc.nat({ max: honest.length - 1 }),
+          fc.integer({ min: 0, max: 256 }),
+          async (at, change) => {
+            // change 256: truncate at `at`; otherwise XOR the byte there with change (0 = unchanged).
+            answer = change === 256 ? honest.subarray(0, at) : Uint8Array.from(honest);
+            if (change !== 256) answer[at] = answer[at]! ^ change;
+            const err = await requestTimestamp(new Uint8Array(8), { url }).then(
+              () => undefined,
+              (e: unknown) => e,
+            );
+            expect(err).toBeInstanceOf(ProvmarkError);
+            expect((err as ProvmarkError).code).toBe('ERR_TIMESTAMP');
+          },
+        ),
+        { numRuns: 150 },
+      );
+    } finally {
+      await new Promise<void>((r) => recorder.close(() => r()));
+    }
   });
 
   it('misuse is a TypeError/RangeError before any work', async () => {
