@@ -76,7 +76,7 @@ function describeTrust(trust: EngineTrust, options: TrustOptions | undefined): s
   const parts = [
     anchors === 0
       ? 'No trust anchors are configured on this server, so a good signature shows as “untrusted signer”.'
-      : `Signers are trusted when they chain to one of the ${anchors} certificate${anchors === 1 ? '' : 's'} configured on this server${options?.official ? ', including the official C2PA trust list' : ''}.`,
+      : `Signers are trusted when they chain to ${anchors === 1 ? 'the certificate' : `one of the ${anchors} certificates`} configured on this server${options?.official ? ', including the official C2PA trust list' : ''}.`,
   ];
   if (count(trust.allowedList))
     parts.push(`${count(trust.allowedList)} end-entity certificates are allowed as they are.`);
@@ -116,6 +116,9 @@ export function pageRoutes(repository: ManifestRepository, options: PageOptions 
         .type(TYPES['index.html']!)
         .send(Buffer.from(assets.get('index.html')!)),
     );
+
+    // Browsers ask for an icon on their own; an empty answer keeps the console free of 404s.
+    api.get('/favicon.ico', async (_req, reply) => reply.code(204).send());
 
     api.get('/page/c2pa.wasm', async (_req, reply) => {
       wasm ??= readFile(engineWasmPath());

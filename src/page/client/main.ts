@@ -485,7 +485,7 @@ function renderManifest(
     const list = el('ul', { className: 'ingredients', attrs: { 'aria-label': 'Ingredients' } });
     m.ingredients.forEach((ing: IngredientSummary, i) => {
       const src = resourceUrl(resources, refs.ingredients[i]);
-      const li = el('li', { className: 'ingredient' });
+      const li = el('div', { className: 'ingredient' });
       if (src) li.append(el('img', { attrs: { src, alt: `Thumbnail of ingredient ${ing.title ?? i + 1}` } }));
       li.append(
         el('div', {}, [
