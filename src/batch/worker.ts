@@ -24,8 +24,10 @@ const runner: Promise<TaskRunner<BatchKind> | undefined> = createTaskRunner(kind
   },
 );
 
+// One file at a time, in arrival order: the pool sends a second one ahead only so this thread never idles.
+let queue: Promise<void> = Promise.resolve();
 port.on('message', (m: ToWorker) => {
-  void handle(m);
+  queue = queue.then(() => handle(m));
 });
 
 async function handle(m: ToWorker): Promise<void> {

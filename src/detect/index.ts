@@ -15,3 +15,6 @@ export type {
   InconclusiveReason,
 } from './types.js';
 export { KNOWN_DWTDCT_MARKS } from './dwtdct.js';
+// Many files at once (worker threads, results streamed as each file completes): src/batch.
+export { detectMany, type DetectManyOptions, type ManyInput, type PathOptions } from '../batch/many.js';
+export type { BatchItem, BatchError, ManyOptions } from '../batch/types.js';

@@ -21,3 +21,13 @@ export {
   type FetchTrustListsOptions,
 } from './trust.js';
 export type * from './types.js';
+// Many files at once (worker threads, results streamed as each file completes): src/batch.
+export {
+  verifyMany,
+  inspectMany,
+  type VerifyManyOptions,
+  type InspectManyOptions,
+  type ManyInput,
+  type PathOptions,
+} from '../batch/many.js';
+export type { BatchItem, BatchError, ManyOptions } from '../batch/types.js';

@@ -46,3 +46,11 @@ export {
   type MediaWatermarkReading,
 } from './media.js';
 export * from './softbinding.js';
+// Many files at once (worker threads, results streamed as each file completes): src/batch.
+export {
+  detectWatermarkMany,
+  type DetectWatermarkManyOptions,
+  type ManyInput,
+  type PathOptions,
+} from '../batch/many.js';
+export type { BatchItem, BatchError, ManyOptions } from '../batch/types.js';
