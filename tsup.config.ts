@@ -18,4 +18,6 @@ export default defineConfig({
   sourcemap: true,
   target: 'node20',
   shims: true,
+  // esbuild builds the verify page in a checkout (src/page/build.ts); the package ships dist/page.
+  external: ['esbuild'],
 });
