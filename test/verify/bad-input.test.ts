@@ -46,7 +46,13 @@ describe('verify never throws on bad content', () => {
   it.each([
     ['zero bytes', new Uint8Array(0), 'ERR_CORRUPT_MEDIA'],
     ['random bytes', new Uint8Array(256).map((_, i) => (i * 37) % 251), 'ERR_UNSUPPORTED_FORMAT'],
-    ['a PDF', new TextEncoder().encode('%PDF-1.7\n1 0 obj\n'), 'ERR_UNSUPPORTED_FORMAT'],
+    // PDF is read since the engine reads it (issue 16); a header with no body is a corrupt PDF.
+    ['a truncated PDF', new TextEncoder().encode('%PDF-1.7\n1 0 obj\n'), 'ERR_CORRUPT_MEDIA'],
+    [
+      'a BMP (a format the engine does not read)',
+      new TextEncoder().encode('BM6\0\0\0\0\0\0\x006\0\0\0'),
+      'ERR_UNSUPPORTED_FORMAT',
+    ],
   ])('%s -> absent with a coded error', async (_name, bytes, code) => {
     const r = await verify(bytes);
     expect(r.state).toBe('absent');

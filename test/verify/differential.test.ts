@@ -22,6 +22,7 @@ import { describe, expect, it } from 'vitest';
 import { engineContextJson } from '../../src/c2pa/context.js';
 import { readManifestStore } from '../../src/c2pa/read.js';
 import { sniffFormat } from '../../src/media/sniff.js';
+import type { MediaFormat } from '../../src/types.js';
 import { sign } from '../../src/sign/index.js';
 import { resolveTrust, verify, type TrustOptions } from '../../src/verify/index.js';
 import { devSigner } from '../helpers/credentials.js';
@@ -60,19 +61,72 @@ function spreadFlips(bytes: Uint8Array, n: number): Array<[number, Uint8Array]> 
   });
 }
 
-type Format =
-  'jpeg' | 'png' | 'webp' | 'avif' | 'gif' | 'tiff' | 'svg' | 'mp4' | 'mov' | 'm4a' | 'wav' | 'mp3';
+const le32 = (n: number) => Buffer.from(Uint32Array.of(n).buffer);
+const be32 = (n: number) => Buffer.from([n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]);
+
+/** A one-page PDF (ISO 32000: header, three objects, xref table, trailer). */
+function makePdf(seed: number): Uint8Array {
+  const objects = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 ${100 + seed} 100] >>`,
+  ];
+  let text = '%PDF-1.7\n';
+  const offsets = objects.map((o, i) => {
+    const at = text.length;
+    text += `${i + 1} 0 obj\n${o}\nendobj\n`;
+    return at;
+  });
+  const xref = text.length;
+  text += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
+  text += offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('');
+  text += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return new TextEncoder().encode(text);
+}
+
+/** A minimal RIFF AVI: header list (an empty avih) and one video chunk in the movi list. */
+function makeAvi(seed: number): Uint8Array {
+  const chunk = (id: string, data: Buffer) =>
+    Buffer.concat([Buffer.from(id), le32(data.length), data, Buffer.alloc(data.length % 2)]);
+  const list = (type: string, data: Buffer) => chunk('LIST', Buffer.concat([Buffer.from(type), data]));
+  const body = Buffer.concat([
+    Buffer.from('AVI '),
+    list('hdrl', chunk('avih', Buffer.alloc(56))),
+    list('movi', chunk('00dc', Buffer.alloc(64, seed))),
+  ]);
+  return new Uint8Array(Buffer.concat([Buffer.from('RIFF'), le32(body.length), body]));
+}
+
+/** JPEG XL in its box container (signature box, ftyp, a codestream box). */
+function makeJxl(seed: number): Uint8Array {
+  const box = (type: string, data: Buffer) => Buffer.concat([be32(data.length + 8), Buffer.from(type), data]);
+  return new Uint8Array(
+    Buffer.concat([
+      Buffer.from([0, 0, 0, 0x0c, 0x4a, 0x58, 0x4c, 0x20, 0x0d, 0x0a, 0x87, 0x0a]),
+      box('ftyp', Buffer.concat([Buffer.from('jxl '), be32(0), Buffer.from('jxl ')])),
+      box('jxlc', Buffer.from([0xff, 0x0a, seed, 0, 0, 0, 0, 0])),
+    ]),
+  );
+}
+
+/** Every format provmark signs here (HEIC/HEIF: no encoder in this environment). */
+type Format = Exclude<MediaFormat, 'c2pa' | 'heic' | 'heif'>;
 const IMAGES: Format[] = ['jpeg', 'png', 'webp', 'avif', 'gif', 'tiff', 'svg'];
 const AV: Format[] = ['mp4', 'mov', 'm4a', 'wav', 'mp3'];
+/** Formats the engine reads that provmark verifies (and signs) but has no watermark for. */
+const OTHERS: Format[] = ['pdf', 'avi', 'jxl'];
 
 async function makeAsset(format: Format, seed: number): Promise<Uint8Array> {
   if (format === 'svg') return SVG;
+  if (format === 'pdf') return makePdf(seed);
+  if (format === 'avi') return makeAvi(seed);
+  if (format === 'jxl') return makeJxl(seed);
   if ((AV as string[]).includes(format)) return makeAv(format as 'mp4');
   return makeImage(format as 'jpeg', 160, 120, seed);
 }
 
 describe('provmark state = bare engine validation_state', () => {
-  const formats = ffmpeg ? [...IMAGES, ...AV] : IMAGES;
+  const formats = [...IMAGES, ...OTHERS, ...(ffmpeg ? AV : [])];
   it.each(formats)(
     '%s: signed, with a parent, and mutated, under no anchors and under the CA',
     async (format) => {
@@ -94,6 +148,7 @@ describe('provmark state = bare engine validation_state', () => {
         await expectAgreement(child.bytes, trust, `${format} child`);
       }
       expect(await expectAgreement(child.bytes, anchored, 'child anchored')).toBe('trusted');
+      expect((await verify(child.bytes)).format).toBe(format);
       // Flips across the whole file (asset data and store alike).
       for (const [at, bytes] of spreadFlips(child.bytes, 6))
         await expectAgreement(bytes, anchored, `${format} flip @${at}`);
