@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerDetect } from './detect.js';
 import { registerInspect } from './inspect.js';
 import { registerKeygen } from './keygen.js';
+import { registerLikeness } from './likeness.js';
 import { registerProtect } from './protect.js';
 import { registerServe } from './serve.js';
 import { registerSign } from './sign.js';
@@ -23,5 +24,6 @@ export function buildProgram(): Command {
   registerDetect(program);
   registerServe(program);
   registerWatermark(program);
+  registerLikeness(program);
   return program;
 }
