@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { makeRecord } from '../repository/records.js';
+import { signedRecord } from '../server/stores.js';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 const main = join(repoRoot, 'src/cli/main.ts');
@@ -34,12 +34,12 @@ describe('provmark serve', () => {
   it('serves a SQLite repository, takes writes with a token from PROVMARK_TOKENS, and stops on SIGTERM', async () => {
     const token = 'cli-token-0123456789abcdef';
     const db = `sqlite:${join(dir, 'sub', 'serve.db')}`;
-    const p = run(['serve', '--db', db, '--port', '0', '--log-level', 'silent', '--body-limit', '2048'], {
+    const p = run(['serve', '--db', db, '--port', '0', '--log-level', 'silent', '--body-limit', '16384'], {
       PROVMARK_TOKENS: token,
     });
     const url = await p.listening;
     expect(p.stderr()).toMatch(/1 write token/);
-    const rec = makeRecord();
+    const rec = await signedRecord(); // the server validates stores with the engine
     const body = JSON.stringify({
       manifestId: rec.manifestId,
       manifestStore: Buffer.from(rec.manifestStore).toString('base64'),
@@ -61,7 +61,7 @@ describe('provmark serve', () => {
     const big = await fetch(`${url}/matches/byContent`, {
       method: 'POST',
       headers: { 'content-type': 'image/jpeg' },
-      body: new Uint8Array(4096),
+      body: new Uint8Array(20000),
     });
     expect(big.status).toBe(413);
     p.child.kill('SIGTERM');

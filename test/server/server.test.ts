@@ -10,6 +10,7 @@ import type { SoftBinding } from '../../src/repository/types.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
 import { SOFT_BINDING_ALG, newSoftBindingId, softBindingValue } from '../../src/watermark/softbinding.js';
 import { makeRecord } from '../repository/records.js';
+import { signedRecord } from './stores.js';
 
 const TOKEN = 'test-token-0123456789abcdef';
 const root = mkdtempSync(join(tmpdir(), 'provmark-server-'));
@@ -29,11 +30,12 @@ function postLarge(
   path: string,
   body: Buffer,
   contentType: string,
+  headers: Record<string, string> = {},
 ): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(`${url}${path}`, {
       method: 'POST',
-      headers: { 'content-type': contentType, 'content-length': body.length },
+      headers: { 'content-type': contentType, 'content-length': body.length, ...headers },
     });
     req.on('response', (res) => {
       let text = '';
@@ -103,14 +105,18 @@ describe('resolution API server over real HTTP', () => {
   });
 
   it('registers, resolves by binding (GET and POST) and serves the store as application/c2pa', async () => {
-    const rec = makeRecord();
+    const rec = await signedRecord();
     const created = await write(wire(rec));
     expect(created.status).toBe(201);
     expect(await created.json()).toMatchObject({ manifestId: rec.manifestId, created: true });
     const again = await write(wire(rec));
     expect(again.status).toBe(200);
     expect(await again.json()).toMatchObject({ created: false });
-    const conflict = await write({ ...wire(rec), manifestStore: Buffer.from('other').toString('base64') });
+    const other = await signedRecord(rec.manifestId); // another valid store under the same id
+    const conflict = await write({
+      ...wire(rec),
+      manifestStore: Buffer.from(other.manifestStore).toString('base64'),
+    });
     expect(conflict.status).toBe(409);
 
     const b = rec.bindings[0]!;
@@ -185,13 +191,45 @@ describe('resolution API server over real HTTP', () => {
     expect(badJson.status).toBe(400);
   });
 
+  it('registers only a manifest store the engine validates, under its own manifest id (400 otherwise)', async () => {
+    const rec = await signedRecord();
+    const expect400 = async (body: unknown, message: RegExp) => {
+      const res = await write(body);
+      expect(res.status).toBe(400);
+      const json = (await res.json()) as { code: string; message: string };
+      expect(json.code).toBe('ERR_INVALID_MANIFEST');
+      expect(json.message).toMatch(message);
+    };
+    // Any bytes used to be stored: base64 of "hello world!" got 201.
+    await expect400(
+      { ...wire(rec), manifestStore: Buffer.from('hello world!').toString('base64') },
+      /not a C2PA manifest store/,
+    );
+    // A valid store registered under an id that is not its own.
+    const other = `urn:c2pa:${'00000000-0000-4000-8000-000000000000'}`;
+    await expect400({ ...wire(rec), manifestId: other }, /not the store's active manifest/);
+    // A store whose signed content was altered after signing (the claim's format field).
+    const claim = Buffer.from(rec.manifestStore);
+    const at = claim.indexOf(Buffer.from('image/jpeg'));
+    expect(at).toBeGreaterThan(0);
+    claim[at + 6] = 'J'.charCodeAt(0); // image/Jpeg
+    await expect400({ ...wire(rec), manifestStore: claim.toString('base64') }, /does not validate/);
+    for (const id of [rec.manifestId, other]) expect(await repo.getManifest(id)).toBeUndefined();
+    const ok = await write(wire(rec));
+    expect(ok.status).toBe(201);
+  });
+
   it('answers a body 10 MB over the limit with 413 and stays up', async () => {
     const big = Buffer.alloc(1024 * 1024 + 10 * 1000 * 1000, 1);
     const content = await postLarge(server.url, '/matches/byContent', big, 'image/jpeg');
     expect(content.status).toBe(413);
     expect(JSON.parse(content.body)).toMatchObject({ statusCode: 413, code: 'ERR_PAYLOAD_TOO_LARGE' });
-    const json = await postLarge(server.url, '/manifests', big, 'application/json');
+    const json = await postLarge(server.url, '/manifests', big, 'application/json', {
+      authorization: `Bearer ${TOKEN}`,
+    });
     expect(json.status).toBe(413);
+    // Without a token the write is refused before its body is read.
+    expect((await postLarge(server.url, '/manifests', big, 'application/json')).status).toBe(401);
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
   });
 
@@ -223,7 +261,7 @@ describe('resolution API server over real HTTP', () => {
 
   it('works as a remote repository through the HTTP client', async () => {
     const remote = createHttpRepository({ url: server.url, token: TOKEN });
-    const rec = makeRecord();
+    const rec = await signedRecord();
     expect((await remote.put(rec)).created).toBe(true);
     expect((await remote.put(rec)).created).toBe(false);
     const b = rec.bindings[0]!;
