@@ -2,7 +2,7 @@ import { defineConfig } from 'tsup';
 
 // One entry per public subpath plus the CLI. Dependencies stay external so heavy modules
 // (sharp, the C2PA engine, onnxruntime, database drivers) load only when used.
-const subpaths = ['sign', 'verify', 'watermark', 'detect', 'repository', 'server'];
+const subpaths = ['sign', 'verify', 'watermark', 'detect', 'repository', 'server', 'likeness'];
 
 export default defineConfig({
   entry: {

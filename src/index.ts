@@ -17,6 +17,7 @@ export * from './watermark/index.js';
 export * from './detect/index.js';
 export * from './repository/index.js';
 export * from './server/index.js';
+export * from './likeness/index.js';
 // Two subpaths name a type ManifestSummary: the root keeps verify's and renames the repository's.
 export type { ManifestSummary } from './verify/index.js';
 export type { ManifestSummary as RepositoryManifestSummary } from './repository/index.js';
