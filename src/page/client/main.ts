@@ -201,7 +201,13 @@ async function analyse(file: File): Promise<{ report: PageReport; resources: Res
     const statuses: ValidationStatus[] = [
       { code: 'general.error', explanation: outcome.message, kind: 'failure' },
     ];
-    const v: ValidatedStore = { state: 'invalid', statuses, activeManifest: undefined, manifestCount: 0 };
+    const v: ValidatedStore = {
+      state: 'invalid',
+      statuses,
+      ingredients: [],
+      activeManifest: undefined,
+      manifestCount: 0,
+    };
     timingsMs.total = round(performance.now() - t0);
     return {
       report: {
@@ -469,18 +475,25 @@ function renderManifest(
   out.push(
     section('What was done', m.actions.length ? actionList : el('p', { text: 'No actions are recorded.' })),
   );
-  const identities = m.assertions.filter((l) => l.startsWith('cawg.identity'));
-  if (identities.length)
-    out.push(
-      section(
-        'Identity assertions',
-        el(
-          'ul',
-          {},
-          identities.map((l) => el('li', { text: l })),
-        ),
-      ),
-    );
+  if (m.identities.length) {
+    const items = m.identities.map((id) => {
+      const who =
+        id.verifiedIdentities
+          .map((v) => [v.name, v.username, v.provider].filter(Boolean).join(' · '))
+          .join('; ') ||
+        id.signer?.commonName ||
+        id.issuer ||
+        id.label;
+      const state =
+        id.state === 'trusted'
+          ? 'verified'
+          : id.state === 'valid'
+            ? 'signature valid, issuer not trusted'
+            : 'invalid';
+      return el('li', { text: `${who} (${state})` });
+    });
+    out.push(section('Identity assertions', el('ul', {}, items)));
+  }
   if (m.ingredients.length) {
     const list = el('ul', { className: 'ingredients', attrs: { 'aria-label': 'Ingredients' } });
     m.ingredients.forEach((ing: IngredientSummary, i) => {

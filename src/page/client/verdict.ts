@@ -2,21 +2,24 @@
  * The page's verdicts, computed from what the engine reports in the browser. Pure: bundled into
  * the page and unit-tested in Node.
  *
- * The words follow `inspect()` (src/verify/inspect.ts). That module reads files and runs the
- * detector through Node, so it cannot be bundled; this is the small mapping the page needs, kept to
- * the same rules (c2pa-rs: any failure but an untrusted signer is invalid; the hard-binding
- * mismatch of a recovered manifest is expected for a derivative, not tampering).
+ * The words and rules are `inspect()`'s (src/verify/inspect.ts): the engine's `validation_state`
+ * decides valid or not, and an invalid manifest is sorted by its failures (src/verify/failures.ts,
+ * shared). `engineState` and `stateSettingAside` of src/verify/verify.ts live in a module that reads
+ * files through Node, so they cannot be bundled; the two small copies here are checked against
+ * those functions by test/page/verdict.test.ts.
  */
 import type { EngineStore } from '../../c2pa/read.js';
-import { statusesOf, summariseManifest } from '../../verify/summary.js';
-import type { ManifestSummary, ValidationStatus } from '../../verify/types.js';
+import { failureClassOf } from '../../verify/failures.js';
+import { ingredientValidations, statusesOf, summariseManifest } from '../../verify/summary.js';
+import type { IngredientValidation, ManifestSummary, ValidationStatus } from '../../verify/types.js';
 import { SOFT_BINDING_ALG } from '../../watermark/softbinding.js';
 
 export type PageVerdict =
   | 'verified'
   | 'untrusted-signer'
-  | 'tampered'
   | 'invalid-credential'
+  | 'tampered'
+  | 'invalid'
   | 'conflict'
   | 'recovered'
   | 'no-provenance';
@@ -42,6 +45,11 @@ export const VERDICT_TEXT: Readonly<Record<PageVerdict, { readonly title: string
       plain:
         'The file is unchanged since signing, but the signing certificate is not acceptable for Content Credentials (wrong usage, expired or otherwise invalid).',
     },
+    invalid: {
+      title: 'Invalid',
+      plain:
+        'The Content Credentials are malformed or cannot be validated, though no sign of a change to the file was found.',
+    },
     conflict: {
       title: 'Conflict',
       plain:
@@ -58,9 +66,6 @@ export const VERDICT_TEXT: Readonly<Record<PageVerdict, { readonly title: string
     },
   };
 
-/** Codes that only say the signer is not on a configured list: a trust verdict, not tampering. */
-const TRUST_ONLY = new Set(['signingCredential.untrusted']);
-
 /** Hard-binding failures that are expected for a derivative of a signed asset. */
 export const HARD_BINDING_MISMATCH: ReadonlySet<string> = new Set([
   'assertion.dataHash.mismatch',
@@ -71,26 +76,41 @@ export const HARD_BINDING_MISMATCH: ReadonlySet<string> = new Set([
 
 export type ManifestState = 'invalid' | 'valid' | 'trusted';
 
-/** The c2pa-rs rule, as src/verify/verify.ts `stateOf`. */
-export function stateOfStatuses(statuses: readonly ValidationStatus[]): ManifestState {
-  const failures = statuses.filter((s) => s.kind === 'failure');
-  if (failures.some((s) => !TRUST_ONLY.has(s.code))) return 'invalid';
-  if (failures.length > 0) return 'valid';
-  return statuses.some((s) => s.code === 'signingCredential.trusted') ? 'trusted' : 'valid';
+/** The engine's verdict over the whole store (as verify.ts `engineState`). */
+export function engineState(store: EngineStore): ManifestState {
+  return store.validation_state === 'Trusted'
+    ? 'trusted'
+    : store.validation_state === 'Valid'
+      ? 'valid'
+      : 'invalid';
 }
 
 /**
- * An invalid manifest whose only failures concern the signing credential (its profile, EKU,
- * validity or revocation) says nothing about the content being changed.
+ * The engine's state of a store read on its own, with failures that only come from the asset not
+ * being beside it set aside (as verify.ts `stateSettingAside`): an Invalid store moves up only when
+ * every other failure, its ingredients' included, is `signingCredential.untrusted`.
  */
-export function isCredentialOnly(statuses: readonly ValidationStatus[]): boolean {
-  const failures = statuses.filter((s) => s.kind === 'failure' && !TRUST_ONLY.has(s.code));
-  return failures.length > 0 && failures.every((s) => s.code.startsWith('signingCredential.'));
+export function stateSettingAside(
+  store: EngineStore,
+  statuses: readonly ValidationStatus[],
+  setAside: (status: ValidationStatus) => boolean,
+): ManifestState {
+  const state = engineState(store);
+  if (state !== 'invalid') return state;
+  const others = (s: { code: string; kind?: string }) => s.code !== 'signingCredential.untrusted';
+  if (statuses.some((s) => s.kind === 'failure' && !setAside(s) && others(s))) return 'invalid';
+  const deltas = store.validation_results?.ingredientDeltas ?? [];
+  if (deltas.some((d) => (d.validationDeltas?.failure ?? []).some(others))) return 'invalid';
+  if (!statuses.some((s) => s.kind === 'failure' && setAside(s))) return 'invalid';
+  return statuses.some((s) => s.code === 'signingCredential.trusted') ? 'trusted' : 'valid';
 }
 
 export interface ValidatedStore {
   readonly state: ManifestState;
+  /** The active manifest's statuses (failures first). */
   readonly statuses: readonly ValidationStatus[];
+  /** The engine's re-validation of every ingredient. */
+  readonly ingredients: readonly IngredientValidation[];
   readonly activeManifest: ManifestSummary | undefined;
   readonly manifestCount: number;
 }
@@ -99,9 +119,10 @@ export interface ValidatedStore {
 export function validatedStore(store: EngineStore, crJson: unknown): ValidatedStore {
   const statuses = statusesOf(store.validation_results?.activeManifest, store.validation_status);
   return {
-    state: stateOfStatuses(statuses),
+    state: engineState(store),
     statuses,
-    activeManifest: summariseManifest(store, crJson),
+    ingredients: ingredientValidations(store),
+    activeManifest: summariseManifest(store, crJson, statuses),
     manifestCount: Object.keys(store.manifests ?? {}).length,
   };
 }
@@ -112,8 +133,9 @@ export function validatedStore(store: EngineStore, crJson: unknown): ValidatedSt
  */
 export function recoveredStore(store: EngineStore, crJson: unknown, id: string): ValidatedStore {
   const all = statusesOf(store.validation_results?.activeManifest, store.validation_status);
-  const kept = all.filter((s) => !(s.kind === 'failure' && HARD_BINDING_MISMATCH.has(s.code)));
-  const activeManifest = summariseManifest(store, crJson);
+  const hardBinding = (s: ValidationStatus) => s.kind === 'failure' && HARD_BINDING_MISMATCH.has(s.code);
+  const kept = all.filter((s) => !hardBinding(s));
+  const activeManifest = summariseManifest(store, crJson, all);
   const declares =
     activeManifest?.softBindings.some((b) => b.alg === SOFT_BINDING_ALG && b.softBindingId === id) ?? false;
   const statuses: ValidationStatus[] = declares
@@ -127,11 +149,18 @@ export function recoveredStore(store: EngineStore, crJson: unknown, id: string):
         ...kept,
       ];
   return {
-    state: stateOfStatuses(statuses),
+    state: declares ? stateSettingAside(store, all, hardBinding) : 'invalid',
     statuses,
+    ingredients: ingredientValidations(store),
     activeManifest,
     manifestCount: Object.keys(store.manifests ?? {}).length,
   };
+}
+
+/** An invalid store's verdict by its strongest failure class: integrity, credential, other. */
+export function invalidVerdict(v: Pick<ValidatedStore, 'statuses' | 'ingredients'>): PageVerdict {
+  const cls = failureClassOf([...v.statuses, ...v.ingredients.flatMap((i) => i.statuses)]);
+  return cls === 'integrity' ? 'tampered' : cls === 'credential' ? 'invalid-credential' : 'invalid';
 }
 
 /** The soft-binding id the manifest declares for provmark's watermark, if any. */
@@ -145,13 +174,13 @@ export function embeddedVerdict(v: ValidatedStore, watermarkId: string | undefin
   if (declared !== undefined && watermarkId !== undefined && watermarkId !== declared) return 'conflict';
   if (v.state === 'trusted') return 'verified';
   if (v.state === 'valid') return 'untrusted-signer';
-  return isCredentialOnly(v.statuses) ? 'invalid-credential' : 'tampered';
+  return invalidVerdict(v);
 }
 
 /** Verdict for a file without one, after a watermark lookup (`recovered` undefined: nothing found). */
 export function recoveredVerdict(recovered: ValidatedStore | undefined): PageVerdict {
   if (!recovered) return 'no-provenance';
-  return recovered.state === 'invalid' ? 'tampered' : 'recovered';
+  return recovered.state === 'invalid' ? invalidVerdict(recovered) : 'recovered';
 }
 
 const TRAINED = /\/(trainedAlgorithmicMedia|compositeWithTrainedAlgorithmicMedia|algorithmicMedia)$/;
