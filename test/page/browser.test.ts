@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSqliteRepository, type SqliteRepository } from '../../src/repository/index.js';
 import { createServer } from '../../src/server/index.js';
 import { chromiumPath, CHROMIUM_ARGS } from './chromium.js';
-import { makePageFiles, type PageFile } from './files.js';
+import { makePageFiles, PAGE_EKUS, type PageFile } from './files.js';
 
 const CHROMIUM = chromiumPath();
 if (!CHROMIUM) {
@@ -51,7 +51,7 @@ describe.skipIf(!CHROMIUM)('verify page in Chromium', () => {
     for (const f of files) await writeFile(join(dir, f.name), f.bytes);
     app = createServer({
       repository: repo,
-      page: { trust: { anchors: [made.caPem] } },
+      page: { trust: { anchors: [made.caPem], ekus: PAGE_EKUS } },
       logLevel: 'silent',
     });
     // What reached the server, as the server saw it (parsed bodies included).
