@@ -6,6 +6,12 @@
  * the interim trust list). The engine's own built-in list lacks the Microsoft C2PA OID, so
  * Microsoft-signed files (Bing Image Creator and others) came out `signingCredential.invalid`.
  * This is data (a list of OIDs), kept in the source so the package works offline.
+ *
+ * @example
+ * ```ts
+ * // Add one OID to the default list:
+ * await verify(file, { trust: { ekus: [...OFFICIAL_SIGNER_EKUS, '1.2.3.4.5'] } });
+ * ```
  */
 export const OFFICIAL_SIGNER_EKUS: readonly string[] = Object.freeze([
   '1.3.6.1.5.5.7.3.4', // id-kp-emailProtection

@@ -32,7 +32,15 @@ const CREDENTIAL = new Set([
   'timeStamp.outsideValidity',
 ]);
 
-/** Sort one failure code. `signingCredential.untrusted` is a trust result, not a failure class here. */
+/**
+ * Sort one failure code. `signingCredential.untrusted` is a trust result, not a failure class here.
+ *
+ * @example
+ * ```ts
+ * classifyFailure('assertion.dataHash.mismatch'); // 'integrity'
+ * classifyFailure('signingCredential.expired'); // 'credential'
+ * ```
+ */
 export function classifyFailure(code: string): FailureClass {
   if (code.endsWith('.mismatch') || INTEGRITY_MISSING.has(code)) return 'integrity';
   if (CREDENTIAL.has(code)) return 'credential';

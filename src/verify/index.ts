@@ -20,6 +20,8 @@ export {
   type TrustSource,
   type FetchTrustListsOptions,
 } from './trust.js';
+export { OFFICIAL_SIGNER_EKUS } from './ekus.js';
+export { classifyFailure, type FailureClass } from './failures.js';
 export type * from './types.js';
 // Many files at once (worker threads, results streamed as each file completes): src/batch.
 export {
