@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { jsonLines, runCli } from '../helpers/cli.js';
+import { inInputOrder, jsonLines, runCli } from '../helpers/cli.js';
 import { photoLike } from '../helpers/photo.js';
 
 let dir: string;
@@ -52,7 +52,7 @@ describe('provmark protect / inspect', () => {
       { env },
     );
     expect(r.code, r.stderr).toBe(0);
-    const [a, b] = jsonLines(r.stdout) as {
+    const [a, b] = inInputOrder(jsonLines(r.stdout)) as {
       file: string;
       verdict: string;
       manifestId: string;

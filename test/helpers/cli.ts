@@ -37,3 +37,8 @@ export function jsonLines(stdout: string): Record<string, unknown>[] {
     .filter((l) => l.trim())
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
+
+/** Batch output lines come in completion order; sort them back into input order by their `index`. */
+export function inInputOrder(lines: Record<string, unknown>[]): Record<string, unknown>[] {
+  return [...lines].sort((a, b) => (a.index as number) - (b.index as number));
+}

@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { jsonLines, runCli } from '../helpers/cli.js';
+import { inInputOrder, jsonLines, runCli } from '../helpers/cli.js';
 import { image } from './helpers.js';
 
 let dir: string;
@@ -59,7 +59,7 @@ describe('provmark watermark embed | detect', () => {
       '--json',
     ]);
     expect(d.code).toBe(3);
-    const lines = jsonLines(d.stdout);
+    const lines = inInputOrder(jsonLines(d.stdout));
     expect(lines.map((l) => [l.file, l.found, l.payload])).toEqual([
       [marked, true, '0011223344556677'],
       [join(dir, 'photo.png'), false, null],
@@ -97,7 +97,10 @@ describe('provmark watermark embed | detect', () => {
     expect(small.stderr).toMatch(/^provmark: ERR_MEDIA_TOO_SMALL/);
     const missing = await runCli(['watermark', 'detect', join(dir, 'nope.png'), '--json']);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toMatch(/ERR_FILE_NOT_FOUND/);
+    // With --json the error is the file's NDJSON line.
+    expect(jsonLines(missing.stdout)).toMatchObject([
+      { file: join(dir, 'nope.png'), error: { code: 'ERR_FILE_NOT_FOUND' } },
+    ]);
     const noPayload = await runCli(['watermark', 'embed', join(dir, 'photo.png'), '-o', join(dir, 'z.png')]);
     expect(noPayload.code).toBe(2);
   });
