@@ -63,7 +63,7 @@ export async function enrollLikeness(options: EnrollLikenessOptions): Promise<En
   for (const [i, image] of options.images.entries()) {
     const label = typeof image === 'string' ? image : `image #${i + 1}`;
     const pixels = await decodeImageRgb(await readMediaInput(image, label, ENROLL_IMAGE_LIMIT));
-    const found = await detectFaces(pixels, { padRetry: true });
+    const found = await detectFaces(pixels, { pad: 'always' });
     const sorted = [...found].sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
     const [first, second] = sorted;
     if (first === undefined)

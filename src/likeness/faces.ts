@@ -45,12 +45,13 @@ export interface DetectFacesOptions {
   /** Detector confidence threshold, 0–1 (default {@link DEFAULT_MIN_CONFIDENCE}). */
   readonly minConfidence?: number;
   /**
-   * When nothing is found, look again with the image mirror-padded by half its size on each side.
-   * The detector misses faces that fill the whole frame (tight portrait crops): on the developer face
-   * set it found 0/40 faces in 150 px chips as they are and 35/40 padded. Default: on for images whose
-   * longer side is at most 640 px.
+   * Edge-pad the image by half its size on each side: `'retry'` looks again padded when nothing is found,
+   * `'always'` looks only in the padded image. The detector misses faces that fill the whole frame (tight
+   * portrait crops: 0/40 of the developer set's 150 px chips found as they are, 35/40 padded), and a face
+   * it does find in a tight crop gets a worse descriptor than padded. Default: `'retry'` for images whose
+   * longer side is at most 640 px, otherwise `'never'`; enrolment uses `'always'`.
    */
-  readonly padRetry?: boolean;
+  readonly pad?: 'always' | 'retry' | 'never';
 }
 
 // The few parts of face-api and tfjs this module uses (the package's own typings pull in all of tfjs-core).
@@ -62,7 +63,6 @@ interface TfApi {
   ready(): Promise<void>;
   getBackend(): string;
   tensor3d(values: Int32Array, shape: [number, number, number], dtype: 'int32'): Tensor;
-  mirrorPad(x: Tensor, paddings: Array<[number, number]>, mode: 'reflect' | 'symmetric'): Tensor;
   engine(): { startScope(): void; endScope(): void };
 }
 interface FaceResult {
@@ -156,37 +156,57 @@ export async function detectFaces(
   if (typeof minConfidence !== 'number' || !(minConfidence > 0 && minConfidence < 1)) {
     throw new RangeError(`Expected number between 0 and 1 for minConfidence but received ${minConfidence}`);
   }
-  const padRetry = options.padRetry ?? Math.max(pixels.width, pixels.height) <= 640;
+  const pad = options.pad ?? (Math.max(pixels.width, pixels.height) <= 640 ? 'retry' : 'never');
   const faceapi = await loadFaceApi();
   const { tf } = faceapi;
   const detector = new faceapi.SsdMobilenetv1Options({ minConfidence });
   // tfjs wants int32 values for a pixel tensor; one copy of the frame.
   const image = tf.tensor3d(Int32Array.from(pixels.data), [pixels.height, pixels.width, 3], 'int32');
   try {
-    const found = await faceapi.detectAllFaces(image, detector).withFaceLandmarks().withFaceDescriptors();
-    if (found.length > 0 || !padRetry) return found.map((f) => toFace(f, 0, 0, pixels));
+    if (pad !== 'always') {
+      const found = await faceapi.detectAllFaces(image, detector).withFaceLandmarks().withFaceDescriptors();
+      if (found.length > 0 || pad === 'never') return found.map((f) => toFace(f, 0, 0, pixels));
+    }
     const padY = Math.floor(pixels.height / 2);
     const padX = Math.floor(pixels.width / 2);
-    const padded = tf.mirrorPad(
-      image,
-      [
-        [padY, padY],
-        [padX, padX],
-        [0, 0],
-      ],
-      'symmetric',
-    );
+    const padded = padReplicate(pixels, padX, padY);
+    const paddedImage = tf.tensor3d(Int32Array.from(padded.data), [padded.height, padded.width, 3], 'int32');
     try {
-      const again = await faceapi.detectAllFaces(padded, detector).withFaceLandmarks().withFaceDescriptors();
+      const again = await faceapi
+        .detectAllFaces(paddedImage, detector)
+        .withFaceLandmarks()
+        .withFaceDescriptors();
       return again
         .map((f) => toFace(f, padX, padY, pixels))
         .filter((f) => f.box.width > 0 && f.box.height > 0);
     } finally {
-      padded.dispose();
+      paddedImage.dispose();
     }
   } finally {
     image.dispose();
   }
+}
+
+/**
+ * Pad by repeating the edge pixels. Edge replication, not mirroring: a mirrored border would hold a
+ * reflected copy of a face near the edge, which the detector finds as a second face.
+ */
+function padReplicate(p: FacePixels, padX: number, padY: number): FacePixels {
+  const width = p.width + 2 * padX;
+  const height = p.height + 2 * padY;
+  const data = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    const sy = Math.min(p.height - 1, Math.max(0, y - padY));
+    for (let x = 0; x < width; x++) {
+      const sx = Math.min(p.width - 1, Math.max(0, x - padX));
+      const s = (sy * p.width + sx) * 3;
+      const d = (y * width + x) * 3;
+      data[d] = p.data[s] as number;
+      data[d + 1] = p.data[s + 1] as number;
+      data[d + 2] = p.data[s + 2] as number;
+    }
+  }
+  return { data, width, height };
 }
 
 /** Shift a box found in a padded image back into the original grid, clipped to it. */
