@@ -13,7 +13,9 @@
  * script, no third-party request; `'wasm-unsafe-eval'` is what compiling the engine needs.
  */
 import { readFile } from 'node:fs/promises';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { EngineTrust } from '../c2pa/context.js';
 import { engineWasmPath, loadPageAssets } from '../page/assets.js';
 import type { ManifestRepository } from '../repository/types.js';
@@ -66,6 +68,28 @@ function pageHeaders(reply: FastifyReply): FastifyReply {
     .header('cross-origin-resource-policy', 'same-origin');
 }
 
+const gzipAsync = promisify(gzip);
+
+/**
+ * Gzip for clients that take it: the engine is 9.0 MB raw and 3.4 MB gzipped (measured on
+ * @contentauth/c2pa-wasm 0.13.3), which is most of the page's weight. Each asset is compressed once,
+ * on its first request, off the event loop.
+ */
+function createAssetSender() {
+  const gz = new Map<string, Promise<Buffer>>();
+  return async (req: FastifyRequest, reply: FastifyReply, name: string, body: Buffer, type: string) => {
+    void pageHeaders(reply).type(type).header('vary', 'accept-encoding');
+    const accepts = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+    if (!accepts || body.length < 1024) return reply.send(body);
+    let zipped = gz.get(name);
+    if (!zipped) {
+      zipped = gzipAsync(body, { level: 6 });
+      gz.set(name, zipped);
+    }
+    return reply.header('content-encoding', 'gzip').send(await zipped);
+  };
+}
+
 function sendError(reply: FastifyReply, status: number, code: string, error: string, message: string) {
   return reply.code(status).send({ statusCode: status, error, code, message });
 }
@@ -110,22 +134,19 @@ export function pageRoutes(repository: ManifestRepository, options: PageOptions 
     const [assets, trust] = await Promise.all([loadPageAssets(), resolveTrust(options.trust)]);
     const trustBody = { trust, description: describeTrust(trust, options.trust) };
     let wasm: Promise<Buffer> | undefined;
+    const sendAsset = createAssetSender();
 
-    api.get('/', async (_req, reply) =>
-      pageHeaders(reply)
-        .type(TYPES['index.html']!)
-        .send(Buffer.from(assets.get('index.html')!)),
+    api.get('/', async (req, reply) =>
+      sendAsset(req, reply, 'index.html', Buffer.from(assets.get('index.html')!), TYPES['index.html']!),
     );
 
     // Browsers ask for an icon on their own; an empty answer keeps the console free of 404s.
     api.get('/favicon.ico', async (_req, reply) => reply.code(204).send());
 
-    api.get('/page/c2pa.wasm', async (_req, reply) => {
+    api.get('/page/c2pa.wasm', async (req, reply) => {
       wasm ??= readFile(engineWasmPath());
-      return pageHeaders(reply)
-        .type('application/wasm')
-        .header('cache-control', 'public, max-age=3600')
-        .send(await wasm);
+      void reply.header('cache-control', 'public, max-age=3600');
+      return sendAsset(req, reply, 'c2pa.wasm', await wasm, 'application/wasm');
     });
 
     api.get('/page/trust', async (_req, reply) => {
@@ -138,10 +159,8 @@ export function pageRoutes(repository: ManifestRepository, options: PageOptions 
       const bytes = name === 'index.html' ? undefined : assets.get(name);
       if (!bytes || !TYPES[name])
         return sendError(reply, 404, 'ERR_NOT_FOUND', 'Not Found', `No page asset ${name}`);
-      return pageHeaders(reply)
-        .type(TYPES[name]!)
-        .header('cache-control', 'no-cache')
-        .send(Buffer.from(bytes));
+      void reply.header('cache-control', 'no-cache');
+      return sendAsset(req, reply, name, Buffer.from(bytes), TYPES[name]!);
     });
 
     api.post(

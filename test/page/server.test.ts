@@ -1,6 +1,7 @@
 /** The page's server routes (src/server/page.ts), through Fastify's inject: no browser needed. */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { gunzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sign } from '../../src/index.js';
@@ -77,6 +78,10 @@ describe('verify page routes', () => {
       createRequire(import.meta.url).resolve('@contentauth/c2pa-wasm/c2pa.wasm'),
     );
     expect(r.rawPayload.equals(installed)).toBe(true);
+    const zipped = await app.inject({ url: '/page/c2pa.wasm', headers: { 'accept-encoding': 'gzip, br' } });
+    expect(zipped.headers['content-encoding']).toBe('gzip');
+    expect(zipped.rawPayload.length).toBeLessThan(installed.length / 2);
+    expect(gunzipSync(zipped.rawPayload).equals(installed)).toBe(true);
   });
 
   it('offers the server trust configuration to the page', async () => {
