@@ -10,10 +10,19 @@ import { encodePaddedSign1, encodeProtectedHeader, encodeSigStructure } from '..
 import { BytesBlob, loadEngine } from '../src/c2pa/engine.js';
 import { engineContextJson } from '../src/c2pa/context.js';
 import { createPemSigner, generateDevCredentials, sign } from '../src/sign/index.js';
-import { verify } from '../src/verify/index.js';
+import { resolveTrust, verify } from '../src/verify/index.js';
 
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 7;
+/**
+ * provmark's sign and verify may cost at most 10% over the bare engine measured in the same run
+ * (issue 16 "done when"). Sign is held against the bare engine's sign plus the read-back every
+ * integrator needs (the engine's own post-sign check misses a short COSE padding, see the header
+ * lines below; provmark's sign is that same read-back in place of the engine check); verify
+ * against the engine's read + validation. A miss makes the benchmark exit 1.
+ */
+const MAX_RATIO = 1.1;
+const misses: string[] = [];
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 async function time(fn: () => Promise<unknown>): Promise<number> {
@@ -43,7 +52,8 @@ const creds = await generateDevCredentials({ alg: 'es256' });
 const signer = await createPemSigner({ key: creds.signerKeyPem, certificate: creds.chainPem });
 const trust = { anchors: [creds.caCertPem] };
 const c2pa = await loadEngine();
-const ctx = engineContextJson({ trust: { anchors: creds.caCertPem } });
+// The same engine settings provmark resolves for `trust` (anchors and the default EKU list).
+const ctx = engineContextJson({ trust: await resolveTrust(trust) });
 const definition = {
   claim_generator_info: [{ name: 'bench', version: '1' }],
   format: 'image/jpeg',
@@ -152,6 +162,12 @@ for (const [label, w, h] of [
     keyof typeof t,
     number
   >;
+  for (const [what, ratio] of [
+    ['sign', m.sign / m.bareSignRead],
+    ['verify', m.verify / m.bareVerify],
+  ] as const) {
+    if (ratio > MAX_RATIO) misses.push(`${label} ${what} ${ratio.toFixed(2)}x`);
+  }
   console.log(
     `| ${label} (${(asset.length / 1e6).toFixed(1)} MB) | ${m.bareSign.toFixed(0)} | ${m.bareSignRead.toFixed(0)} | ${m.sign.toFixed(0)} | ${(m.sign / m.bareSign).toFixed(2)} | ${(m.sign / m.bareSignRead).toFixed(2)} | ${m.thumb.toFixed(0)} | ${m.bareVerify.toFixed(0)} | ${m.verify.toFixed(0)} | ${(m.verify / m.bareVerify).toFixed(2)} | ${m.detailed.toFixed(0)} |`,
   );
@@ -174,3 +190,10 @@ const withEngine = probe(
 console.log(
   `\nimport cost (process wall time, tsx): node alone ${base.ms.toFixed(0)} ms; + import provmark/verify ${importOnly.ms.toFixed(0)} ms (engine loaded: ${importOnly.out !== 'undefined'}); + engine load ${withEngine.ms.toFixed(0)} ms`,
 );
+
+if (misses.length > 0) {
+  console.log(`\nMISS: over ${MAX_RATIO}x the bare engine: ${misses.join(', ')}`);
+  process.exitCode = 1;
+} else {
+  console.log(`\nsign and verify within ${MAX_RATIO}x of the bare engine`);
+}
