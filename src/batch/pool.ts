@@ -85,6 +85,7 @@ interface Slot {
   worker: Worker;
   readonly tasks: Map<number, string>;
   closing: boolean;
+  exited: boolean;
 }
 
 async function* runInWorkers<K extends BatchKind>(
@@ -111,7 +112,7 @@ async function* runInWorkers<K extends BatchKind>(
 
   const spawn = (): Slot => {
     const worker = new Worker(entry.code, { eval: true, workerData: { kind, options, entry: entry.url } });
-    const slot: Slot = { worker, tasks: new Map(), closing: false };
+    const slot: Slot = { worker, tasks: new Map(), closing: false, exited: false };
     worker.on('message', (m: FromWorker) => {
       if (m.type === 'fatal') {
         fatal ??=
@@ -151,7 +152,10 @@ async function* runInWorkers<K extends BatchKind>(
       changed.notify();
     };
     worker.on('error', (err) => lost(err.message));
-    worker.on('exit', (code) => lost(`exit code ${code}`));
+    worker.on('exit', (code) => {
+      slot.exited = true;
+      lost(`exit code ${code}`);
+    });
     return slot;
   };
 
@@ -207,6 +211,7 @@ async function* runInWorkers<K extends BatchKind>(
 /** Ask a worker to close its runner (repository connections) and end; stop it if it does not within 5 s. */
 async function closeSlot(slot: Slot): Promise<void> {
   slot.closing = true;
+  if (slot.exited) return;
   const exited = new Promise<void>((resolve) => slot.worker.once('exit', () => resolve()));
   try {
     slot.worker.postMessage({ type: 'close' } satisfies ToWorker);

@@ -155,15 +155,26 @@ export async function runBatchCommand<K extends BatchKind>(
   const done = flags.resume ? await readDone(flags.resume) : undefined;
   const out: Writable = flags.resume ? await openAppend(flags.resume) : process.stdout;
 
+  const pathOptions = {
+    ...(flags.include ? { include: flags.include } : {}),
+    ...(flags.exclude ? { exclude: flags.exclude } : {}),
+    ...(flags.hidden ? { hidden: true } : {}),
+  };
+  const progress = createBatchProgress(presenter.label, !single && flags.progress !== false);
   let listed = 0;
   let total: number | undefined;
   let skipped = 0;
+  if (progress.enabled && !inputs.includes('-')) {
+    // The work pulls paths only as fast as it goes; a separate walk that only counts gives the bar its total early.
+    void (async () => {
+      let n = 0;
+      for await (const item of collectPaths(inputs, pathOptions))
+        if (!(done && typeof item === 'string' && done.has(item))) n++;
+      total ??= n;
+    })().catch(() => undefined);
+  }
   async function* source(): AsyncGenerator<SourceItem> {
-    for await (const item of collectPaths(inputs, {
-      ...(flags.include ? { include: flags.include } : {}),
-      ...(flags.exclude ? { exclude: flags.exclude } : {}),
-      ...(flags.hidden ? { hidden: true } : {}),
-    })) {
+    for await (const item of collectPaths(inputs, pathOptions)) {
       if (done && typeof item === 'string' && done.has(item)) {
         skipped++;
         continue;
@@ -174,15 +185,15 @@ export async function runBatchCommand<K extends BatchKind>(
     total = listed;
   }
 
-  // A closed pipe (`| head`) ends the batch quietly instead of crashing on EPIPE.
+  // A closed pipe (`| head`) ends the batch quietly instead of crashing on EPIPE; other write errors are thrown.
   let closed = false;
+  let outError: Error | undefined;
   const onOutError = (err: NodeJS.ErrnoException): void => {
-    if (err.code === 'EPIPE') closed = true;
-    else throw err;
+    closed = true;
+    if (err.code !== 'EPIPE') outError ??= err;
   };
   out.on('error', onOutError);
 
-  const progress = createBatchProgress(presenter.label, !single && flags.progress !== false);
   const codes = new Map<number, number>();
   const verdicts = new Map<string, number>();
   let errors = 0;
@@ -190,7 +201,9 @@ export async function runBatchCommand<K extends BatchKind>(
   const start = performance.now();
 
   const write = async (stream: Writable, text: string): Promise<void> => {
-    if (!stream.write(text)) await Promise.race([once(stream, 'drain'), once(stream, 'close')]);
+    if (closed) return;
+    // Wait for the reader: results are not buffered without bound when stdout is slower than the workers.
+    if (!stream.write(text)) await once(stream, 'drain').catch(() => undefined); // 'error' rejects: onOutError saw it
   };
 
   try {
@@ -198,7 +211,8 @@ export async function runBatchCommand<K extends BatchKind>(
       if (closed) break;
       count++;
       let code: number;
-      progress.clear();
+      // Erase the bar only when this line goes to the terminal it is drawn on.
+      if (!json || (out === process.stdout && process.stdout.isTTY)) progress.clear();
       if (item.error) {
         errors++;
         code = EXIT.usage;
@@ -222,8 +236,10 @@ export async function runBatchCommand<K extends BatchKind>(
   } finally {
     progress.done();
     out.off('error', onOutError);
-    if (out !== process.stdout) await new Promise<void>((resolve) => out.end(resolve));
+    if (out !== process.stdout && !closed) await new Promise<void>((resolve) => out.end(resolve));
   }
+  if (outError)
+    throw new FileError('ERR_FILE_IO', `Cannot write the results: ${outError.message}`, { cause: outError });
 
   if (!single) {
     const seconds = (performance.now() - start) / 1000;

@@ -49,6 +49,8 @@ export function createProgressBar(
 
 /** Progress of a batch over many files: done (of total once the paths are all listed), files/s, ETA. */
 export interface BatchProgress {
+  /** False when nothing is drawn (not a terminal, or turned off). */
+  readonly enabled: boolean;
   /** One more file done; `total` once the walk has finished. */
   tick(done: number, total: number | undefined): void;
   /** Erase the bar before a line goes to the same terminal (it is redrawn on the next tick). */
@@ -62,11 +64,12 @@ export function createBatchProgress(
   stream: NodeJS.WriteStream = process.stderr,
 ): BatchProgress {
   if (!enabled || !stream.isTTY)
-    return { tick: () => undefined, clear: () => undefined, done: () => undefined };
+    return { enabled: false, tick: () => undefined, clear: () => undefined, done: () => undefined };
   const start = performance.now();
   let last = 0;
   let drawn = false;
   return {
+    enabled: true,
     tick(done, total) {
       const now = performance.now();
       if (now - last < 100) return; // at most 10 redraws a second
