@@ -23,4 +23,11 @@ export type MediaFormat =
   | 'avi'
   | 'jxl'
   | 'pdf'
+  | 'docx'
+  | 'xlsx'
+  | 'pptx'
+  | 'odt'
+  | 'ods'
+  | 'odp'
+  | 'epub'
   | 'c2pa';

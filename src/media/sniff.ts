@@ -33,6 +33,56 @@ export const FORMATS: Readonly<Record<MediaFormat, FormatInfo>> = {
   avi: { format: 'avi', kind: 'video', mime: 'video/x-msvideo', extension: 'avi', decodableImage: false },
   jxl: { format: 'jxl', kind: 'image', mime: 'image/jxl', extension: 'jxl', decodableImage: false },
   pdf: { format: 'pdf', kind: 'document', mime: 'application/pdf', extension: 'pdf', decodableImage: false },
+  // ZIP-based documents (c2pa-rs zip_io): the engine takes the full MIME type, not application/zip.
+  docx: {
+    format: 'docx',
+    kind: 'document',
+    mime: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+    extension: 'docx',
+    decodableImage: false,
+  },
+  xlsx: {
+    format: 'xlsx',
+    kind: 'document',
+    mime: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+    extension: 'xlsx',
+    decodableImage: false,
+  },
+  pptx: {
+    format: 'pptx',
+    kind: 'document',
+    mime: 'application/vnd.openxmlformats-officedocument.presentationml.presentation',
+    extension: 'pptx',
+    decodableImage: false,
+  },
+  odt: {
+    format: 'odt',
+    kind: 'document',
+    mime: 'application/vnd.oasis.opendocument.text',
+    extension: 'odt',
+    decodableImage: false,
+  },
+  ods: {
+    format: 'ods',
+    kind: 'document',
+    mime: 'application/vnd.oasis.opendocument.spreadsheet',
+    extension: 'ods',
+    decodableImage: false,
+  },
+  odp: {
+    format: 'odp',
+    kind: 'document',
+    mime: 'application/vnd.oasis.opendocument.presentation',
+    extension: 'odp',
+    decodableImage: false,
+  },
+  epub: {
+    format: 'epub',
+    kind: 'document',
+    mime: 'application/epub+zip',
+    extension: 'epub',
+    decodableImage: false,
+  },
   c2pa: {
     format: 'c2pa',
     kind: 'manifest',
@@ -94,6 +144,39 @@ function isPdf(bytes: Uint8Array): boolean {
   return ascii(bytes, 0, 1024).includes('%PDF-');
 }
 
+const ODF_AND_EPUB: Readonly<Record<string, MediaFormat>> = {
+  'application/epub+zip': 'epub',
+  'application/vnd.oasis.opendocument.text': 'odt',
+  'application/vnd.oasis.opendocument.spreadsheet': 'ods',
+  'application/vnd.oasis.opendocument.presentation': 'odp',
+};
+/** OOXML part that names the document type (ECMA-376 Part 1 §11–13). */
+const OOXML_PARTS: ReadonlyArray<[string, MediaFormat]> = [
+  ['word/document.xml', 'docx'],
+  ['xl/workbook.xml', 'xlsx'],
+  ['ppt/presentation.xml', 'pptx'],
+];
+
+/**
+ * ZIP-based documents. EPUB (OCF §4.3) and ODF (ODF 1.2 Part 3 §3.3) store a `mimetype` entry first,
+ * uncompressed, so its text sits right after the first local header; OOXML names its main part in
+ * the archive (a file holding `[Content_Types].xml` and e.g. `word/document.xml`). Other ZIPs: none.
+ */
+function sniffZip(b: Uint8Array): MediaFormat | undefined {
+  if (b.length < 30 || !(b[0] === 0x50 && b[1] === 0x4b && b[2] === 3 && b[3] === 4)) return undefined;
+  const nameLength = b[26]! | (b[27]! << 8);
+  const extraLength = b[28]! | (b[29]! << 8);
+  if (ascii(b, 30, 30 + nameLength) === 'mimetype') {
+    const at = 30 + nameLength + extraLength;
+    const mime = ascii(b, at, at + 64);
+    for (const [prefix, format] of Object.entries(ODF_AND_EPUB)) if (mime.startsWith(prefix)) return format;
+    return undefined;
+  }
+  const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  if (buf.indexOf('[Content_Types].xml', 0, 'latin1') < 0) return undefined;
+  return OOXML_PARTS.find(([part]) => buf.indexOf(part, 0, 'latin1') >= 0)?.[1];
+}
+
 /** A JUMBF superbox (`jumb`) holding a C2PA manifest store: a sidecar `.c2pa` file. */
 function isC2paStore(bytes: Uint8Array): boolean {
   return ascii(bytes, 4, 8) === 'jumb' && ascii(bytes, 12, 16) === 'jumd';
@@ -133,6 +216,8 @@ function detect(b: Uint8Array): MediaFormat | undefined {
   }
   const bmff = sniffBmff(b);
   if (bmff) return bmff;
+  const zip = sniffZip(b);
+  if (zip) return zip;
   if (isC2paStore(b)) return 'c2pa';
   if (isMp3(b)) return 'mp3';
   if (isSvg(b)) return 'svg';

@@ -49,6 +49,22 @@ describe('verify never throws on bad content', () => {
     // PDF is read since the engine reads it (issue 16); a header with no body is a corrupt PDF.
     ['a truncated PDF', new TextEncoder().encode('%PDF-1.7\n1 0 obj\n'), 'ERR_CORRUPT_MEDIA'],
     [
+      'a plain ZIP (neither OOXML, ODF nor EPUB)',
+      new Uint8Array([
+        0x50,
+        0x4b,
+        3,
+        4,
+        ...new Array<number>(22).fill(0),
+        5,
+        0,
+        0,
+        0,
+        ...new TextEncoder().encode('a.txt'),
+      ]),
+      'ERR_UNSUPPORTED_FORMAT',
+    ],
+    [
       'a BMP (a format the engine does not read)',
       new TextEncoder().encode('BM6\0\0\0\0\0\0\x006\0\0\0'),
       'ERR_UNSUPPORTED_FORMAT',

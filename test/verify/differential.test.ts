@@ -17,6 +17,7 @@
  *   before signing and padded; C2PA 2.x §13.2.3 leaves the unprotected header outside the signature).
  * Claims, assertions, the signature itself and the ingredient's manifest are all covered.
  */
+import { crc32 } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { engineContextJson } from '../../src/c2pa/context.js';
@@ -109,18 +110,77 @@ function makeJxl(seed: number): Uint8Array {
   );
 }
 
+/** A stored (uncompressed) ZIP archive (APPNOTE 6.3: local headers, central directory, end record). */
+function makeZip(entries: ReadonlyArray<readonly [string, string]>): Uint8Array {
+  const locals: Buffer[] = [];
+  const centrals: Buffer[] = [];
+  let offset = 0;
+  for (const [name, text] of entries) {
+    const data = Buffer.from(text);
+    const nameBytes = Buffer.from(name);
+    const crc = crc32(data);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4);
+    local.writeUInt32LE(crc, 14);
+    local.writeUInt32LE(data.length, 18);
+    local.writeUInt32LE(data.length, 22);
+    local.writeUInt16LE(nameBytes.length, 26);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt16LE(20, 4);
+    central.writeUInt16LE(20, 6);
+    central.writeUInt32LE(crc, 16);
+    central.writeUInt32LE(data.length, 20);
+    central.writeUInt32LE(data.length, 24);
+    central.writeUInt16LE(nameBytes.length, 28);
+    central.writeUInt32LE(offset, 42);
+    locals.push(local, nameBytes, data);
+    centrals.push(central, nameBytes);
+    offset += 30 + nameBytes.length + data.length;
+  }
+  const directory = Buffer.concat(centrals);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(entries.length, 8);
+  end.writeUInt16LE(entries.length, 10);
+  end.writeUInt32LE(directory.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return new Uint8Array(Buffer.concat([...locals, directory, end]));
+}
+
+const ZIP_DOCUMENTS = {
+  docx: ['[Content_Types].xml', 'word/document.xml'],
+  xlsx: ['[Content_Types].xml', 'xl/workbook.xml'],
+  pptx: ['[Content_Types].xml', 'ppt/presentation.xml'],
+  odt: ['mimetype:application/vnd.oasis.opendocument.text', 'content.xml'],
+  ods: ['mimetype:application/vnd.oasis.opendocument.spreadsheet', 'content.xml'],
+  odp: ['mimetype:application/vnd.oasis.opendocument.presentation', 'content.xml'],
+  epub: ['mimetype:application/epub+zip', 'META-INF/container.xml'],
+} as const;
+
+function makeZipDocument(format: keyof typeof ZIP_DOCUMENTS, seed: number): Uint8Array {
+  return makeZip(
+    ZIP_DOCUMENTS[format].map((entry) => {
+      const [name, text] = entry.split(/:(.*)/) as [string, string | undefined];
+      return [name, text ?? `<doc seed="${seed}"/>`] as const;
+    }),
+  );
+}
+
 /** Every format provmark signs here (HEIC/HEIF: no encoder in this environment). */
 type Format = Exclude<MediaFormat, 'c2pa' | 'heic' | 'heif'>;
 const IMAGES: Format[] = ['jpeg', 'png', 'webp', 'avif', 'gif', 'tiff', 'svg'];
 const AV: Format[] = ['mp4', 'mov', 'm4a', 'wav', 'mp3'];
 /** Formats the engine reads that provmark verifies (and signs) but has no watermark for. */
-const OTHERS: Format[] = ['pdf', 'avi', 'jxl'];
+const OTHERS: Format[] = ['pdf', 'avi', 'jxl', ...(Object.keys(ZIP_DOCUMENTS) as Format[])];
 
 async function makeAsset(format: Format, seed: number): Promise<Uint8Array> {
   if (format === 'svg') return SVG;
   if (format === 'pdf') return makePdf(seed);
   if (format === 'avi') return makeAvi(seed);
   if (format === 'jxl') return makeJxl(seed);
+  if (format in ZIP_DOCUMENTS) return makeZipDocument(format as keyof typeof ZIP_DOCUMENTS, seed);
   if ((AV as string[]).includes(format)) return makeAv(format as 'mp4');
   return makeImage(format as 'jpeg', 160, 120, seed);
 }
