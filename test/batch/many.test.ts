@@ -71,6 +71,23 @@ describe('…Many async iterators', () => {
     expect(n).toBe(3);
   });
 
+  it('pulls paths only as fast as results are consumed (bounded memory)', async () => {
+    let pulled = 0;
+    function* paths(): Generator<string> {
+      for (let i = 0; i < 500; i++) {
+        pulled++;
+        yield files[0]!;
+      }
+    }
+    const it = detectWatermarkMany(paths(), { jobs: 1 });
+    const first = await it.next();
+    expect(first.done).toBe(false);
+    await new Promise((r) => setTimeout(r, 2000)); // the consumer stalls; the worker finishes what it has
+    // 1 worker: 2 files in flight or waiting for the consumer, plus the one the feeder holds while it waits.
+    expect(pulled).toBeLessThanOrEqual(4);
+    await it.return(undefined);
+  });
+
   it('an async iterable source works and bad arguments are TypeError/RangeError', async () => {
     async function* gen(): AsyncGenerator<string> {
       yield files[1]!;
