@@ -11,6 +11,7 @@ import { metadataEvidence } from '../src/detect/hints.js';
 import { loadModel } from '../src/detect/model.js';
 import { measureContent } from '../src/detect/scope.js';
 import { decodeImageRgb } from '../src/media/image.js';
+import { scorecard } from './util.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
 const W = 4000;
@@ -86,9 +87,12 @@ async function main(): Promise<void> {
   console.log(`| model load (second call, cached) | ${reloadMs.toFixed(3)} | — |`);
   const analysis = median(rows.analysis!);
   console.log(
-    `\ntarget analysis <= 80 ms excluding decode: ${analysis.toFixed(1)} ms -> ${analysis <= 80 ? 'met' : 'NOT met'}`,
+    `\ntarget analysis <= 80 ms excluding decode: ${analysis.toFixed(1)} ms -> ${scorecard.target(`analysis <= 80 ms excluding decode (${analysis.toFixed(1)} ms)`, analysis <= 80)}`,
   );
-  console.log(`target model load <= 500 ms: ${loadMs.toFixed(0)} ms -> ${loadMs <= 500 ? 'met' : 'NOT met'}`);
+  console.log(
+    `target model load <= 500 ms: ${loadMs.toFixed(0)} ms -> ${scorecard.target(`model load <= 500 ms (${loadMs.toFixed(0)} ms)`, loadMs <= 500)}`,
+  );
 }
 
 await main();
+scorecard.finish('bench:detect');

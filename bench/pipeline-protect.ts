@@ -18,6 +18,7 @@ import {
   softBindingAssertion,
   softBindingValue,
 } from '../src/watermark/softbinding.js';
+import { scorecard } from './util.js';
 
 export interface ProtectBenchContext {
   readonly args: ReadonlyMap<string, string>;
@@ -152,7 +153,7 @@ export async function benchProtect(ctx: ProtectBenchContext): Promise<void> {
     max_ms: '',
     per_s: '',
     vs_baseline: `x${(whole / sum).toFixed(2)} of the parts' sum (${sum.toFixed(0)} ms)`,
-    target: `overhead <= 10%: ${whole / sum <= 1.1 ? 'met' : 'MISSED'}`,
+    target: `overhead <= 10%: ${scorecard.target(`${name}: overhead <= 10% (x${(whole / sum).toFixed(2)})`, whole / sum <= 1.1)}`,
   });
   ctx.rows.push(
     row(

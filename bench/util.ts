@@ -52,3 +52,46 @@ export function printTable(
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const r of cells.slice(1)) console.log(line(r));
 }
+
+/**
+ * The targets a benchmark states and the cases that failed to run. Each benchmark checks its
+ * targets through {@link Scorecard.target} and ends with {@link Scorecard.finish}, which sets a
+ * non-zero exit code when a target was missed or a case threw: a printed MISSED is not a pass.
+ */
+export class Scorecard {
+  private readonly missed: string[] = [];
+  private readonly failures: string[] = [];
+  private checked = 0;
+
+  /** Record target `what`; returns the word for the table ('met' or 'MISSED'). */
+  target(what: string, ok: boolean): 'met' | 'MISSED' {
+    this.checked++;
+    if (!ok) this.missed.push(what);
+    return ok ? 'met' : 'MISSED';
+  }
+
+  /** A case that threw instead of producing a result (counted as a failure where it belongs). */
+  failed(what: string, err: unknown): void {
+    const message = err instanceof Error ? err.message : String(err);
+    this.failures.push(`${what}: ${message}`);
+    console.error(`FAILED ${what}: ${message}`);
+  }
+
+  /** Print what was missed or failed, and set the exit code: 1 for any miss or failure. */
+  finish(name: string): void {
+    for (const m of this.missed) console.error(`${name}: target MISSED: ${m}`);
+    for (const f of this.failures) console.error(`${name}: failed to run: ${f}`);
+    const bad = this.missed.length + this.failures.length;
+    console.error(
+      bad === 0
+        ? this.checked === 0
+          ? `${name}: no target was checked in this run`
+          : `${name}: all ${this.checked} stated targets met`
+        : `${name}: ${this.missed.length} target(s) missed, ${this.failures.length} case(s) failed to run`,
+    );
+    if (bad > 0) process.exitCode = 1;
+  }
+}
+
+/** The process's scorecard (one benchmark per process; sections in other modules share it). */
+export const scorecard = new Scorecard();

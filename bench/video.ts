@@ -14,12 +14,17 @@
  *  - throughput: embedVideoWatermark on a 1080p30 H.264 clip against a plain
  *    `ffmpeg -i in -c:v libx264 -crf C -preset P -c:a copy out` with the same settings, measured in
  *    the same run, alternating, best of --reps.
+ *
+ * Targets (exit 1 when one is missed, or when an attack fails to run): the payload recovered from
+ * the marked output of every clip and from ≥ 95% of clips under each attack; no payload from an
+ * unmarked clip; mark-only luma PSNR ≥ 40 dB; speed ≥ 80% of the plain transcode.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runFfmpeg } from '../src/media/ffmpeg.js';
 import { detectVideoWatermark, embedVideoWatermark } from '../src/watermark/video.js';
+import { scorecard } from './util.js';
 
 const argv = process.argv.slice(2);
 function arg(name: string): string | undefined {
@@ -151,15 +156,24 @@ async function robustness(): Promise<void> {
     const unmarkedResult = await detectVideoWatermark(src);
     if (unmarkedResult.found) unmarkedFalse++;
     for (const name of names) {
-      const att = await attack(name, marked, clipSeconds);
-      const r = await detectVideoWatermark(att);
-      if (r.found && r.payload === payload) found.set(name, found.get(name)! + 1);
-      if (r.bitErrors !== undefined) bitErrors.get(name)!.push(r.bitErrors);
-      rmSync(att, { force: true });
-      const attU = await attack(name, src, clipSeconds);
-      const u = await detectVideoWatermark(attU);
-      if (u.found) falsePayloads.set(name, falsePayloads.get(name)! + 1);
-      rmSync(attU, { force: true });
+      // An attack that fails to run counts as not recovered (the denominator is the clips).
+      try {
+        const att = await attack(name, marked, clipSeconds);
+        const r = await detectVideoWatermark(att);
+        if (r.found && r.payload === payload) found.set(name, found.get(name)! + 1);
+        if (r.bitErrors !== undefined) bitErrors.get(name)!.push(r.bitErrors);
+        rmSync(att, { force: true });
+      } catch (err) {
+        scorecard.failed(`attack ${name} on clip ${i}`, err);
+      }
+      try {
+        const attU = await attack(name, src, clipSeconds);
+        const u = await detectVideoWatermark(attU);
+        if (u.found) falsePayloads.set(name, falsePayloads.get(name)! + 1);
+        rmSync(attU, { force: true });
+      } catch (err) {
+        scorecard.failed(`attack ${name} on unmarked clip ${i}`, err);
+      }
     }
     process.stderr.write(`clip ${i + 1}/${nClips} done\n`);
   }
@@ -176,6 +190,14 @@ async function robustness(): Promise<void> {
     ]);
   }
   table(['attack', 'exact payload', 'worst bit errors /258', 'false payloads (unmarked)'], rows);
+  scorecard.target(`marked output read on every clip (${cleanFound}/${nClips})`, cleanFound === nClips);
+  scorecard.target(`no payload from unmarked clips (${unmarkedFalse})`, unmarkedFalse === 0);
+  for (const name of names) {
+    const n = found.get(name)!;
+    scorecard.target(`${name} >= 95% (${n}/${nClips})`, n / nClips >= 0.95);
+    scorecard.target(`no payload from unmarked clips under ${name}`, falsePayloads.get(name) === 0);
+  }
+  for (const p of psnrLossless) scorecard.target(`mark-only luma PSNR >= 40 dB (${p.toFixed(2)})`, p >= 40);
   console.log(
     `\nLuma PSNR, mark only (lossless output vs source): ${psnrLossless.map((p) => p.toFixed(2)).join(', ')} dB`,
   );
@@ -241,7 +263,7 @@ async function speed(): Promise<void> {
       `libx264 crf ${crf} ${preset}`,
       (frames / plainBest).toFixed(1),
       (frames / markBest).toFixed(1),
-      `${((100 * plainBest) / markBest).toFixed(1)}%`,
+      `${((100 * plainBest) / markBest).toFixed(1)}% ${scorecard.target(`speed >= 80% of plain ffmpeg, ${preset} (${((100 * plainBest) / markBest).toFixed(1)}%)`, plainBest / markBest >= 0.8)}`,
       `${((100 * markedBytes) / plainBytes - 100).toFixed(1)}%`,
     ]);
   }
@@ -259,3 +281,4 @@ async function speed(): Promise<void> {
 
 if (doSpeed) await speed();
 if (doRobust) await robustness();
+scorecard.finish('bench:video');
