@@ -213,4 +213,28 @@ describe.skipIf(!present)('interop with other vendors’ files (../shared/fixtur
     });
     expect(rooted.verdict).toBe('verified');
   });
+
+  it('CACA.jpg with one byte changed in its ingredient manifest: invalid like the engine, inspect tampered', async () => {
+    const original = new Uint8Array(readFileSync(join(c2paDir, 'c2pa-rs/CACA.jpg')));
+    const text = Buffer.from(original.buffer, original.byteOffset, original.byteLength);
+    const activeStart = text.indexOf('urn:c2pa:fff4c43d');
+    const trust = setups.test_roots!();
+    for (const marker of ['brightnesscontrast', 'xmp:iid:7d847d30']) {
+      // The first occurrence lies in the ingredient's manifest, stored before the active one.
+      const at = text.indexOf(marker);
+      expect(at).toBeGreaterThan(0);
+      expect(at).toBeLessThan(activeStart);
+      const bytes = original.slice();
+      bytes[at] = bytes[at]! ^ 0x01;
+      const report = await verify(bytes, { trust });
+      expect(report.state).toBe('invalid');
+      const read = await readManifestStore(
+        bytes,
+        'image/jpeg',
+        engineContextJson({ trust: await resolveTrust(trust) }),
+      );
+      expect(read.kind === 'store' && read.store.validation_state).toBe('Invalid');
+      expect((await inspect(bytes, { trust, detector: false })).verdict).toBe('tampered');
+    }
+  });
 });
