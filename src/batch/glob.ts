@@ -15,7 +15,8 @@ export type GlobMatcher = (relativePath: string) => boolean;
  * ```ts
  * const jpeg = compileGlob('*.{jpg,jpeg}');
  * jpeg('2024/05/a.jpg'); // true: no `/` in the pattern, so the file name is matched
- * compileGlob('raw/**').call(null, 'raw/x/y.cr3'); // true
+ * const raw = compileGlob('raw/**');
+ * raw('raw/x/y.cr3'); // true
  * ```
  */
 export function compileGlob(pattern: string): GlobMatcher {
