@@ -235,7 +235,7 @@ export async function runBatchCommand<K extends BatchKind>(
     }
   } finally {
     progress.done();
-    out.off('error', onOutError);
+    // onOutError stays attached: an EPIPE for a line still buffered may arrive after the loop.
     if (out !== process.stdout && !closed) await new Promise<void>((resolve) => out.end(resolve));
   }
   if (outError)
