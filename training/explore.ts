@@ -12,10 +12,16 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as ort from 'onnxruntime-node';
+import * as ortModule from 'onnxruntime-web';
 import { extractCrops } from '../src/detect/crops.js';
 import { decodeImageRgb } from '../src/media/image.js';
 import { CONDITIONS, transform } from './conditions.js';
+
+// onnxruntime-web, as the package's detector loads it (src/detect/model.ts): the WebAssembly backend,
+// whose module object is the default export under Node's ESM loader.
+const ort = (ortModule as typeof ortModule & { default?: typeof ortModule }).default ?? ortModule;
+ort.env.wasm.numThreads = 1;
+ort.env.logLevel = 'error';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const fixtures = resolve(repoRoot, '../shared/fixtures/detect');
@@ -42,7 +48,11 @@ async function main(): Promise<void> {
   ).filter(([p, e]) => e.split === split && existsSync(join(fixtures, p)));
   const sessions = await Promise.all(
     models.map(async ([name, file]) => {
-      const s = await ort.InferenceSession.create(file, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+      const s = await ort.InferenceSession.create(new Uint8Array(readFileSync(file)), {
+        executionProviders: ['wasm'],
+        graphOptimizationLevel: 'all',
+        executionMode: 'sequential',
+      });
       return { name, s };
     }),
   );
