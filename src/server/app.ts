@@ -30,7 +30,7 @@ import {
 import type { BindingMatch, ManifestRepository, SoftBinding } from '../repository/types.js';
 import { SOFT_BINDING_ALG, softBindingIdFromValue } from '../watermark/softbinding.js';
 import { checkTokens, createTokenCheck } from './auth.js';
-import { rawBodyParser } from './body.js';
+import { createUploadGate, rawBodyParser } from './body.js';
 import { createWatermarkExtractor, type ExtractBindings } from './extract.js';
 import { DEFAULT_LOG_SUMMARY_INTERVAL_MS, installRequestLog } from './request-log.js';
 import { checkManifestStore } from './validate-store.js';
@@ -230,7 +230,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
       `Expected a positive integer for maxConcurrentExtractions but received ${maxExtractions}`,
     );
   }
-  let uploads = 0;
+  const uploads = createUploadGate(maxExtractions);
   const level = options.logLevel ?? 'info';
   const summaryMs = options.logSummaryIntervalMs ?? DEFAULT_LOG_SUMMARY_INTERVAL_MS;
   if (!Number.isInteger(summaryMs) || summaryMs < 1) {
@@ -373,12 +373,10 @@ export function createServer(options: ServerOptions): FastifyInstance {
     // took the server to 1.1 GB when bodies were read first and the busy check came after).
     const uploadSlot = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
       requireToken(req, reply, false);
-      if (uploads >= maxExtractions) {
+      if (!uploads.tryAcquire(reply)) {
         void reply.header('retry-after', '1').header('connection', 'close');
         throw new HttpError(503, 'ERR_BUSY', 'Too many uploads are being analysed; retry in a moment');
       }
-      uploads++;
-      reply.raw.once('close', () => uploads--);
     };
     const writeAccess = async (req: FastifyRequest, reply: FastifyReply): Promise<void> =>
       requireToken(req, reply, true);

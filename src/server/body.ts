@@ -3,7 +3,7 @@
  * `parseAs: 'buffer'` keeps the chunks and concatenates them at the end, so each upload briefly
  * costs twice its size; here a declared Content-Length is allocated once and filled in place.
  */
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 
 /** A client error the server's error handler maps by `statusCode` (413 → ERR_PAYLOAD_TOO_LARGE). */
@@ -63,5 +63,22 @@ export function rawBodyParser(
     payload.on('data', onData);
     payload.on('end', onEnd);
     payload.on('error', onError);
+  };
+}
+
+/**
+ * A bound on uploads in progress, held from before the body is read until the answer is sent.
+ * Take it in an `onRequest` hook: when `tryAcquire` is false, answer 503 (with Retry-After and
+ * `connection: close`) without reading the body, so memory stays under `max` bodies.
+ */
+export function createUploadGate(max: number): { tryAcquire(reply: FastifyReply): boolean } {
+  let inFlight = 0;
+  return {
+    tryAcquire(reply) {
+      if (inFlight >= max) return false;
+      inFlight++;
+      reply.raw.once('close', () => inFlight--);
+      return true;
+    },
   };
 }
