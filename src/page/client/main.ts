@@ -702,6 +702,8 @@ function wire(): void {
   const input = $<HTMLInputElement>('file');
   input.addEventListener('change', () => {
     const f = input.files?.[0];
+    // Cleared so that choosing the same file again (after it changed on disk, say) checks it again.
+    input.value = '';
     if (f) void handle(f);
   });
   const drop = $('drop');
