@@ -31,7 +31,8 @@ export interface ProtectOptions {
   readonly signer: Signer;
   /**
    * Where the manifest store and its binding are registered: a repository, or a function that
-   * opens one, called only once there is a row to commit (so a failed call creates no database).
+   * opens one, called only once there is a row to commit (so a failed call creates no database);
+   * the caller closes what it opens.
    */
   readonly repository: ManifestRepository | (() => Promise<ManifestRepository>);
   /**
