@@ -27,7 +27,7 @@ Production signers need a certificate from a CA on the C2PA trust list.
 /** An OS failure on `path` as ERR_FILE_IO with the path and the OS reason (EEXIST, ENOTDIR, EACCES…). */
 function osFileError(path: string, what: string, err: unknown): FileError {
   const e = err as NodeJS.ErrnoException;
-  const reason = e.code === 'EEXIST' ? `${path} exists and is not a folder` : e.message;
+  const reason = e.code === 'EEXIST' ? `${path} exists and is not a folder (EEXIST)` : e.message;
   return new FileError('ERR_FILE_IO', `${what} ${path}: ${reason}`, {
     hint: 'Give --out a folder you can write to (it is created when missing).',
     details: { path, ...(e.code ? { reason: e.code } : {}) },
