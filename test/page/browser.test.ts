@@ -201,6 +201,36 @@ describe.skipIf(!CHROMIUM)('verify page in Chromium', () => {
     await narrow.close();
   });
 
+  it('takes a file dropped on the page', async () => {
+    await page.evaluate(() => delete document.body.dataset.done);
+    const bytes = Array.from(file('tampered.jpg').bytes);
+    await page.evaluate((data) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([new Uint8Array(data)], 'dropped.jpg', { type: 'image/jpeg' }));
+      document.body.dispatchEvent(
+        new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }),
+      );
+    }, bytes);
+    await page.waitForSelector('body[data-done]', { timeout: 60_000 });
+    expect(await page.textContent('#verdict-title')).toBe('Tampered');
+    expect(await page.textContent('#engine-status')).toContain('dropped.jpg');
+  });
+
+  it("the engine needs 'wasm-unsafe-eval': without it the page cannot start", async () => {
+    const strict = await context.newPage();
+    await strict.route(`${origin}/`, async (route) => {
+      const res = await route.fetch();
+      const csp = res.headers()['content-security-policy']!.replace(" 'wasm-unsafe-eval'", '');
+      await route.fulfill({ response: res, headers: { ...res.headers(), 'content-security-policy': csp } });
+    });
+    await strict.goto(`${origin}/`);
+    await expect
+      .poll(() => strict.textContent('#engine-status'), { timeout: 30_000 })
+      .toMatch(/could not start: .*WebAssembly/);
+    expect(await strict.evaluate(() => document.body.dataset.ready)).toBeUndefined();
+    await strict.close();
+  });
+
   it('axe-core finds no serious or critical violation', async () => {
     await drop('ingredients.jpg');
     const source = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
