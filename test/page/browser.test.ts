@@ -51,7 +51,7 @@ describe.skipIf(!CHROMIUM)('verify page in Chromium', () => {
     for (const f of files) await writeFile(join(dir, f.name), f.bytes);
     app = createServer({
       repository: repo,
-      page: { trust: { anchors: [made.caPem], ekus: PAGE_EKUS } },
+      page: { trust: { anchors: [made.caPem], tsaAnchors: [made.tsaPem], ekus: PAGE_EKUS } },
       logLevel: 'silent',
     });
     // What reached the server, as the server saw it (parsed bodies included).
@@ -149,6 +149,24 @@ describe.skipIf(!CHROMIUM)('verify page in Chromium', () => {
     expect(await list.textContent()).toContain('Has its own credentials: valid');
     expect(await list.locator('img').count()).toBe(1);
     expect(await page.textContent('#details')).toContain('Colour adjusted');
+  });
+
+  it('ingredients of ingredients are drawn as a tree', async () => {
+    expect(await drop('nested.jpg')).toBe('Verified');
+    const outer = page.locator('section ul.ingredients').first();
+    const inner = outer.locator('ul.ingredients');
+    expect(await inner.count()).toBe(1);
+    // sign() titles a parent ingredient after the new file ("parent of …").
+    expect(await outer.locator(':scope > li > .ingredient').textContent()).toContain('Harbour upside down');
+    expect(await inner.textContent()).toContain('parent of Harbour at dawn, brightened');
+    expect(await outer.locator('img').count()).toBe(2);
+  });
+
+  it('a time-stamped signature shows when it was signed', async () => {
+    expect(await drop('timestamped.jpg')).toBe('Verified');
+    expect(await page.textContent('#details')).toMatch(/Signed at.*\(from a time-stamp\)/s);
+    await drop('signed.jpg');
+    expect(await page.textContent('#details')).toContain('no time-stamp in the signature');
   });
 
   it('an AI-generated file carries the prominent label', async () => {

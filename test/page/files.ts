@@ -12,6 +12,7 @@ import { OFFICIAL_SIGNER_EKUS } from '../../src/verify/ekus.js';
 import { devSigner } from '../helpers/credentials.js';
 import { issueCertificate } from '../helpers/issue.js';
 import { photoLike } from '../helpers/photo.js';
+import { startLocalTsa } from '../helpers/tsa.js';
 
 export interface PageFile {
   readonly name: string;
@@ -53,7 +54,7 @@ async function signerWithEku(eku: string) {
 
 export async function makePageFiles(
   repository: ManifestRepository,
-): Promise<{ files: PageFile[]; caPem: string }> {
+): Promise<{ files: PageFile[]; caPem: string; tsaPem: string }> {
   const { creds, signer } = await devSigner();
   const trust = { anchors: [creds.caCertPem] };
   const original = await photoLike(1200, 900, 11);
@@ -90,5 +91,22 @@ export async function makePageFiles(
     manifest: { title: 'Document-signing EKU' },
   });
   files.push({ name: 'wrong-eku.jpg', bytes: wrongEku.bytes, verdict: 'Invalid credential' });
-  return { files, caPem: creds.caCertPem };
+  // Two levels: an edit of the edit, whose ingredient has an ingredient of its own.
+  const nested = await sign(
+    new Uint8Array(await sharp(withIngredient.bytes).rotate(180).jpeg({ quality: 90 }).toBuffer()),
+    { signer, parent: withIngredient.bytes, trust, manifest: { title: 'Harbour upside down' } },
+  );
+  files.push({ name: 'nested.jpg', bytes: nested.bytes, verdict: 'Verified' });
+  const tsa = await startLocalTsa();
+  try {
+    const stamped = await sign(await photoLike(640, 480, 9), {
+      signer,
+      timestamp: { url: tsa.url },
+      manifest: { title: 'Time-stamped' },
+    });
+    files.push({ name: 'timestamped.jpg', bytes: stamped.bytes, verdict: 'Verified' });
+  } finally {
+    await tsa.close();
+  }
+  return { files, caPem: creds.caCertPem, tsaPem: tsa.caCertPem };
 }

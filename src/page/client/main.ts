@@ -5,6 +5,8 @@
  * id lookup (`GET /matches/byBinding`) and the recovered manifest (`GET /manifests/{id}`).
  */
 import { engineContextJson, type EngineTrust } from '../../c2pa/context.js';
+import type { EngineStore } from '../../c2pa/read.js';
+import { statusesOf } from '../../verify/summary.js';
 import type {
   ActionSummary,
   IngredientSummary,
@@ -148,7 +150,7 @@ const IMAGE_KINDS = new Set(['jpeg', 'png', 'webp', 'gif', 'avif', 'heic', 'heif
 type Resources = Record<string, { bytes: Uint8Array; format: string }>;
 
 async function analyse(file: File): Promise<{ report: PageReport; resources: Resources; refs: ThumbRefs }> {
-  const none: ThumbRefs = { ingredients: [] };
+  const none: ThumbRefs = {};
   const t0 = performance.now();
   const context = engineContextJson({ trust: trust.trust });
   const bytes = new Uint8Array(await file.arrayBuffer());
@@ -427,18 +429,69 @@ function section(title: string, ...children: Node[]): HTMLElement {
 
 interface ThumbRefs {
   readonly manifest?: string;
-  readonly ingredients: ReadonlyArray<string | undefined>;
+  /** The store the manifest came from, for the ingredient tree (nested manifests). */
+  readonly store?: EngineStore;
 }
 
 function thumbRefs(store: ReadOutcome): ThumbRefs {
-  if (store.kind !== 'store') return { ingredients: [] };
+  if (store.kind !== 'store') return {};
   const active = store.store.active_manifest ? store.store.manifests[store.store.active_manifest] : undefined;
   return {
     ...(active?.thumbnail?.identifier ? { manifest: active.thumbnail.identifier } : {}),
-    ingredients: (active?.ingredients ?? []).map(
-      (i) => (i as { thumbnail?: { identifier?: string } }).thumbnail?.identifier,
-    ),
+    store: store.store,
   };
+}
+
+/** Deepest ingredient nesting drawn (a store can chain manifests; the engine bounds it too). */
+const MAX_TREE_DEPTH = 8;
+
+/**
+ * The ingredients of manifest `label` as a nested list: each with its thumbnail, its own status
+ * (for the top level, what the signer recorded plus the engine's re-validation now; deeper, what
+ * was recorded), and its own ingredients when it carried a manifest.
+ */
+function ingredientTree(
+  store: EngineStore,
+  label: string,
+  resources: Resources,
+  depth: number,
+  top?: readonly IngredientSummary[],
+): HTMLUListElement | undefined {
+  const ings = store.manifests[label]?.ingredients ?? [];
+  if (ings.length === 0 || depth > MAX_TREE_DEPTH) return undefined;
+  const list = el('ul', {
+    className: 'ingredients',
+    attrs: { 'aria-label': depth === 0 ? 'Ingredients' : 'Ingredients of the ingredient above' },
+  });
+  ings.forEach((ing, i) => {
+    const title = ing.title ?? `Ingredient ${i + 1}`;
+    const summary = top?.[i];
+    const statuses = summary
+      ? [...summary.statuses, ...summary.deltas]
+      : statusesOf(ing.validation_results?.activeManifest, ing.validation_status);
+    const id = (ing as { thumbnail?: { identifier?: string } }).thumbnail?.identifier;
+    const src = resourceUrl(resources, id);
+    const row = el('div', { className: 'ingredient' });
+    if (src) row.append(el('img', { attrs: { src, alt: `Thumbnail of ${title}` } }));
+    row.append(
+      el('div', {}, [
+        el('strong', { text: title }),
+        el('div', { text: `${ing.relationship ?? 'ingredient'}${ing.format ? `, ${ing.format}` : ''}` }),
+        el('div', {
+          text: ing.active_manifest
+            ? `Has its own credentials: ${statusLine(statuses)}`
+            : 'No credentials of its own',
+        }),
+      ]),
+    );
+    const item = el('li', {}, [row]);
+    const nested = ing.active_manifest
+      ? ingredientTree(store, ing.active_manifest, resources, depth + 1)
+      : undefined;
+    if (nested) item.append(nested);
+    list.append(item);
+  });
+  return list;
 }
 
 function renderManifest(
@@ -494,27 +547,8 @@ function renderManifest(
     });
     out.push(section('Identity assertions', el('ul', {}, items)));
   }
-  if (m.ingredients.length) {
-    const list = el('ul', { className: 'ingredients', attrs: { 'aria-label': 'Ingredients' } });
-    m.ingredients.forEach((ing: IngredientSummary, i) => {
-      const src = resourceUrl(resources, refs.ingredients[i]);
-      const li = el('div', { className: 'ingredient' });
-      if (src) li.append(el('img', { attrs: { src, alt: `Thumbnail of ingredient ${ing.title ?? i + 1}` } }));
-      li.append(
-        el('div', {}, [
-          el('strong', { text: ing.title ?? `Ingredient ${i + 1}` }),
-          el('div', { text: `${ing.relationship ?? 'ingredient'}${ing.format ? `, ${ing.format}` : ''}` }),
-          el('div', {
-            text: ing.manifestId
-              ? `Has its own credentials: ${statusLine(ing.statuses)}`
-              : 'No credentials of its own',
-          }),
-        ]),
-      );
-      list.append(el('li', {}, [li]));
-    });
-    out.push(section(`Ingredients (${m.ingredients.length})`, list));
-  }
+  const tree = refs.store ? ingredientTree(refs.store, m.manifestId, resources, 0, m.ingredients) : undefined;
+  if (tree) out.push(section(`Ingredients (${m.ingredients.length})`, tree));
   const thumb = resourceUrl(resources, refs.manifest);
   if (thumb && isImage) {
     const fileUrl = blobUrl(file);

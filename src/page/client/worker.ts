@@ -39,7 +39,7 @@ interface ResourceRef {
   readonly format?: string;
 }
 
-/** Thumbnails of the active manifest and its ingredients, read out of the store by the engine. */
+/** Thumbnails of the active manifest and of every ingredient in the store (nested ones included). */
 function thumbnails(
   reader: WasmReader,
   store: EngineStore,
@@ -48,9 +48,11 @@ function thumbnails(
   const active = store.active_manifest ? store.manifests[store.active_manifest] : undefined;
   const refs: ResourceRef[] = [];
   if (active?.thumbnail) refs.push(active.thumbnail);
-  for (const ing of active?.ingredients ?? []) {
-    const t = (ing as { thumbnail?: ResourceRef }).thumbnail;
-    if (t) refs.push(t);
+  for (const m of Object.values(store.manifests ?? {})) {
+    for (const ing of m.ingredients ?? []) {
+      const t = (ing as { thumbnail?: ResourceRef }).thumbnail;
+      if (t) refs.push(t);
+    }
   }
   for (const ref of refs) {
     if (!ref.identifier || out[ref.identifier]) continue;
