@@ -13,9 +13,10 @@ import type { MediaInput } from '../types.js';
 import { inspect, type ProvenanceReport, type ProvenanceVerdict } from '../verify/inspect.js';
 import type { TrustOptions } from '../verify/trust.js';
 import type { SignerSummary } from '../verify/types.js';
-import { FACE_MODEL_ID, detectFaces, type FaceBox } from './faces.js';
+import { FACE_MODEL_ID, detectFaces, type DetectedFace, type FaceBox } from './faces.js';
 import { DescriptorIndex, MATCH_DISTANCE, similarityOf } from './match.js';
 import { isAuthorizedSigner } from './signers.js';
+import { detectVideoFaces } from './video.js';
 
 export type LikenessDecision = 'authorized' | 'unauthorized' | 'no-registered-person';
 
@@ -49,12 +50,14 @@ export interface LikenessReport {
   readonly decision: LikenessDecision;
   /** One paragraph for people. */
   readonly summary: string;
-  /** Faces found (registered or not). */
+  /** Faces found (registered or not); for video, the most seen in one sampled frame. */
   readonly faces: number;
   readonly persons: readonly LikenessPersonMatch[];
   readonly provenance: LikenessProvenance;
   /** The offline detector's opinion when there was no provenance and it was asked for. */
   readonly detector?: ProvenanceReport['detection'];
+  /** For video: its length and how many frames were searched. */
+  readonly video?: { readonly durationSeconds: number; readonly framesSampled: number };
 }
 
 /** The registry as loaded for matching; build once with {@link loadLikenessIndex} for many files. */
@@ -89,6 +92,31 @@ export async function loadLikenessIndex(registry: LikenessRegistry): Promise<Lik
   };
 }
 
+const loadedIndexes = new WeakMap<LikenessRegistry, { revision: string; index: Promise<LikenessIndex> }>();
+
+/**
+ * The registry's index, loaded once and kept in memory for as long as the registry's revision is
+ * unchanged: an enrolment or removal by any process (the CLI beside a running server) makes the next
+ * call reload it. Costs one small query per call.
+ *
+ * @example
+ * ```ts
+ * const { index } = await currentLikenessIndex(registry);
+ * console.log(index.size, 'descriptors');
+ * ```
+ */
+export async function currentLikenessIndex(registry: LikenessRegistry): Promise<LikenessIndex> {
+  const revision = await registry.revision();
+  const held = loadedIndexes.get(registry);
+  if (held !== undefined && held.revision === revision) return held.index;
+  const index = loadLikenessIndex(registry);
+  loadedIndexes.set(registry, { revision, index });
+  index.catch(() => {
+    if (loadedIndexes.get(registry)?.index === index) loadedIndexes.delete(registry);
+  });
+  return index;
+}
+
 const TRUSTED: ReadonlySet<ProvenanceVerdict> = new Set(['verified', 'recovered']);
 
 function signerOf(report: ProvenanceReport): SignerSummary | undefined {
@@ -113,6 +141,22 @@ function describeSigner(s: SignerSummary | undefined): string {
   );
 }
 
+/** " at 1.5–4 s, 9 s" for video appearances (runs of samples no more than a second apart). */
+function describeTimes(appearances: readonly LikenessAppearance[]): string {
+  const times = [...new Set(appearances.flatMap((a) => (a.time === undefined ? [] : [a.time])))].sort(
+    (a, b) => a - b,
+  );
+  if (times.length === 0) return '';
+  const runs: Array<[number, number]> = [];
+  for (const t of times) {
+    const last = runs.at(-1);
+    if (last !== undefined && t - last[1] <= 1) last[1] = t;
+    else runs.push([t, t]);
+  }
+  const fmt = (t: number) => `${Math.round(t * 10) / 10}`;
+  return ` at ${runs.map(([a, b]) => (a === b ? `${fmt(a)} s` : `${fmt(a)}–${fmt(b)} s`)).join(', ')}`;
+}
+
 function describeWho(m: LikenessPersonMatch): string {
   return m.name ? `${m.name} (${m.person})` : m.person;
 }
@@ -122,13 +166,20 @@ function summarise(
   faces: number,
   persons: readonly LikenessPersonMatch[],
   report: ProvenanceReport,
+  video: boolean,
 ): string {
   const facesText =
-    faces === 0 ? 'No face was found' : `${faces} face${faces === 1 ? ' was' : 's were'} found`;
+    faces === 0
+      ? 'No face was found'
+      : video
+        ? `Up to ${faces} face${faces === 1 ? ' was' : 's were'} found in a sampled frame`
+        : `${faces} face${faces === 1 ? ' was' : 's were'} found`;
   if (decision === 'no-registered-person') {
     return `${facesText}; none is a registered person.`;
   }
-  const who = persons.map((m) => `${describeWho(m)}, similarity ${m.similarity.toFixed(2)}`).join('; ');
+  const who = persons
+    .map((m) => `${describeWho(m)}, similarity ${m.similarity.toFixed(2)}${describeTimes(m.appearances)}`)
+    .join('; ');
   const signer = describeSigner(signerOf(report));
   if (decision === 'authorized') {
     return `${facesText}. It shows ${who}. Content Credentials (${report.verdict}) signed by ${signer}, an authorised signer for everyone shown: authorised.`;
@@ -160,7 +211,8 @@ function summarise(
 }
 
 /**
- * Check one image against the likeness registry and its provenance.
+ * Check one image or video against the likeness registry and its provenance. Video frames are sampled
+ * at least twice a second and at every scene change; each appearance then carries its `time`.
  *
  * - `authorized`: a registered person appears and the file carries valid (or recovered) Content
  *   Credentials, trusted, from one of the authorised signers of every person shown;
@@ -185,34 +237,49 @@ export async function checkLikeness(
   }
   const bytes = await readMediaInput(input, 'input', ENGINE_READ_LIMIT);
   const format = sniffFormat(bytes);
-  if (format.kind !== 'image') {
-    throw new UnsupportedFormatError(`likeness check reads images; this file is ${format.mime}`, {
-      hint: 'Check a still image (JPEG, PNG, WebP, AVIF, HEIC, TIFF); video frames are not sampled yet.',
+  if (format.kind !== 'image' && format.kind !== 'video') {
+    throw new UnsupportedFormatError(`likeness check reads images and video; this file is ${format.mime}`, {
+      hint: 'Check a still image (JPEG, PNG, WebP, AVIF, TIFF) or a video (MP4, MOV, WebM, MKV, AVI).',
     });
   }
-  const loaded = options.index ?? (await loadLikenessIndex(options.registry));
-  const pixels = await decodeImageRgb(bytes);
-  const faces = await detectFaces(
-    pixels,
-    options.minConfidence === undefined ? {} : { minConfidence: options.minConfidence },
-  );
-
-  const hits = new Map<string, { distance: number; appearances: LikenessAppearance[] }>();
-  for (const face of faces) {
-    const [best] = loaded.index.search(face.descriptor, MATCH_DISTANCE);
-    if (best === undefined) continue;
-    const h = hits.get(best.person) ?? { distance: Infinity, appearances: [] };
-    h.distance = Math.min(h.distance, best.distance);
-    h.appearances.push({ box: face.box });
-    hits.set(best.person, h);
-  }
-
-  const report = await inspect(bytes, {
+  const loaded = options.index ?? (await currentLikenessIndex(options.registry));
+  const detect = options.minConfidence === undefined ? {} : { minConfidence: options.minConfidence };
+  const inspectOptions = {
     ...(options.trust ? { trust: options.trust } : {}),
     ...(options.repository ? { repository: options.repository } : {}),
     ...(options.resolver ? { resolver: options.resolver } : {}),
-    detector: hits.size > 0 && options.detector === true,
-  });
+  };
+  // Provenance does not depend on the faces, so it runs alongside them (the engine, the decoders and
+  // ffmpeg use other threads) unless the detector was asked for, which only runs when someone is found.
+  const early =
+    options.detector === true ? undefined : inspect(bytes, { ...inspectOptions, detector: false });
+  early?.catch(() => undefined);
+  let sightings: ReadonlyArray<{ readonly time?: number; readonly faces: readonly DetectedFace[] }>;
+  let video: LikenessReport['video'];
+  if (format.kind === 'video') {
+    const v = await detectVideoFaces(typeof input === 'string' ? input : bytes, detect);
+    sightings = v.frames;
+    video = { durationSeconds: v.durationSeconds, framesSampled: v.frames.length };
+  } else {
+    sightings = [{ faces: await detectFaces(await decodeImageRgb(bytes), detect) }];
+  }
+
+  let faceCount = 0;
+  const hits = new Map<string, { distance: number; appearances: LikenessAppearance[] }>();
+  for (const s of sightings) {
+    faceCount = Math.max(faceCount, s.faces.length);
+    for (const face of s.faces) {
+      const [best] = loaded.index.search(face.descriptor, MATCH_DISTANCE);
+      if (best === undefined) continue;
+      const h = hits.get(best.person) ?? { distance: Infinity, appearances: [] };
+      h.distance = Math.min(h.distance, best.distance);
+      h.appearances.push(s.time === undefined ? { box: face.box } : { box: face.box, time: s.time });
+      hits.set(best.person, h);
+    }
+  }
+
+  const report =
+    early === undefined ? await inspect(bytes, { ...inspectOptions, detector: hits.size > 0 }) : await early;
   const trusted = trustedSigner(report);
   const persons: LikenessPersonMatch[] = [...hits]
     .map(([person, h]) => {
@@ -239,8 +306,8 @@ export async function checkLikeness(
   return {
     ...(file === undefined ? {} : { file }),
     decision,
-    summary: summarise(decision, faces.length, persons, report),
-    faces: faces.length,
+    summary: summarise(decision, faceCount, persons, report, video !== undefined),
+    faces: faceCount,
     persons,
     provenance: {
       verdict: report.verdict,
@@ -248,6 +315,7 @@ export async function checkLikeness(
       ...(report.manifestId === undefined ? {} : { manifestId: report.manifestId }),
     },
     ...(report.detection === undefined ? {} : { detector: report.detection }),
+    ...(video === undefined ? {} : { video }),
   };
 }
 
@@ -267,7 +335,7 @@ export async function* checkLikenessMany(
   | LikenessReport
   | { readonly file?: string; readonly error: { readonly code: string; readonly message: string } }
 > {
-  const index = options.index ?? (await loadLikenessIndex(options.registry));
+  const index = options.index ?? (await currentLikenessIndex(options.registry));
   for await (const input of inputs) {
     try {
       yield await checkLikeness(input, { ...options, index });

@@ -69,12 +69,29 @@ interface FaceResult {
   readonly detection: { readonly score: number; readonly box: FaceBox };
   readonly descriptor: Float32Array;
 }
+interface FaceDetectionResult {
+  readonly score: number;
+  /** Box in the pixel grid of the image it was found in. */
+  readonly box: FaceBox;
+}
 interface FaceApi {
   readonly tf: TfApi;
+  FaceDetection: new (
+    score: number,
+    relativeBox: FaceBox,
+    imageDims: { width: number; height: number },
+  ) => FaceDetectionResult;
+  DetectAllFaceLandmarksTask: new (
+    parent: Promise<ReadonlyArray<{ detection: FaceDetectionResult }>>,
+    input: Tensor,
+    useTinyLandmarkNet: boolean,
+  ) => { withFaceDescriptors(): Promise<FaceResult[]> };
   readonly nets: Record<
     'ssdMobilenetv1' | 'faceLandmark68Net' | 'faceRecognitionNet',
     { loadFromDisk(dir: string): Promise<void> }
-  >;
+  > & {
+    readonly ssdMobilenetv1: { locateFaces(input: Tensor, options: unknown): Promise<FaceDetectionResult[]> };
+  };
   SsdMobilenetv1Options: new (o: { minConfidence: number; maxResults?: number }) => unknown;
   detectAllFaces(
     input: Tensor,
@@ -139,7 +156,26 @@ function checkPixels(pixels: FacePixels): void {
 }
 
 /**
- * Find the faces in an image and compute a descriptor for each.
+ * Longest side the detector looks at. SSD-MobileNetV1 resizes every input to a 512×512 grid, so a
+ * larger copy buys no detail, only the time to convert and resize it (a 1080p frame: ~25 MB of int32).
+ */
+export const DETECT_LONG_SIDE = 640;
+
+/**
+ * Face side (px) of the crop the landmark and recognition networks read from: they work at 112 and
+ * 150 px, and tfjs's bilinear resize does not filter, so a much larger crop would only alias.
+ */
+const CROP_FACE_SIDE = 300;
+
+/** Margin around a detected box for that crop, per side, as a fraction of the box's longer side: the
+ * dlib alignment box derived from the landmarks can reach past the detector's box. */
+const CROP_MARGIN = 0.5;
+
+/**
+ * Find the faces in an image and compute a descriptor for each. Images longer than
+ * {@link DETECT_LONG_SIDE} are searched in a downscaled copy; each face's landmarks and descriptor are
+ * then computed on a crop of the full-resolution pixels, so a small face in a large picture keeps its
+ * detail.
  *
  * @example
  * ```ts
@@ -156,10 +192,43 @@ export async function detectFaces(
   if (typeof minConfidence !== 'number' || !(minConfidence > 0 && minConfidence < 1)) {
     throw new RangeError(`Expected number between 0 and 1 for minConfidence but received ${minConfidence}`);
   }
-  const pad = options.pad ?? (Math.max(pixels.width, pixels.height) <= 640 ? 'retry' : 'never');
+  const long = Math.max(pixels.width, pixels.height);
+  const pad = options.pad ?? (long <= DETECT_LONG_SIDE ? 'retry' : 'never');
   const faceapi = await loadFaceApi();
-  const { tf } = faceapi;
   const detector = new faceapi.SsdMobilenetv1Options({ minConfidence });
+  if (long <= DETECT_LONG_SIDE) return detectWhole(faceapi, pixels, detector, pad);
+
+  const scale = DETECT_LONG_SIDE / long;
+  const small = resampleArea(
+    pixels,
+    { x: 0, y: 0, width: pixels.width, height: pixels.height },
+    Math.max(1, Math.round(pixels.width * scale)),
+    Math.max(1, Math.round(pixels.height * scale)),
+  );
+  const located = await locateFaces(faceapi, small, detector, pad);
+  const sx = pixels.width / small.width;
+  const sy = pixels.height / small.height;
+  const faces: DetectedFace[] = [];
+  for (const d of located) {
+    const box = clipBox(
+      { x: d.box.x * sx, y: d.box.y * sy, width: d.box.width * sx, height: d.box.height * sy },
+      pixels,
+    );
+    if (box.width <= 0 || box.height <= 0) continue;
+    const descriptor = await describeFace(faceapi, pixels, box);
+    if (descriptor !== undefined) faces.push({ box: roundBox(box), score: d.score, descriptor });
+  }
+  return faces;
+}
+
+/** Detection, landmarks and descriptors on the whole image at once (images up to DETECT_LONG_SIDE). */
+async function detectWhole(
+  faceapi: FaceApi,
+  pixels: FacePixels,
+  detector: unknown,
+  pad: 'always' | 'retry' | 'never',
+): Promise<DetectedFace[]> {
+  const { tf } = faceapi;
   // tfjs wants int32 values for a pixel tensor; one copy of the frame.
   const image = tf.tensor3d(Int32Array.from(pixels.data), [pixels.height, pixels.width, 3], 'int32');
   try {
@@ -185,6 +254,134 @@ export async function detectFaces(
   } finally {
     image.dispose();
   }
+}
+
+/** The detector alone on `pixels` (padded as `pad` says); boxes in the grid of `pixels`. */
+async function locateFaces(
+  faceapi: FaceApi,
+  pixels: FacePixels,
+  detector: unknown,
+  pad: 'always' | 'retry' | 'never',
+): Promise<Array<{ score: number; box: FaceBox }>> {
+  const run = async (p: FacePixels): Promise<FaceDetectionResult[]> => {
+    const t = faceapi.tf.tensor3d(Int32Array.from(p.data), [p.height, p.width, 3], 'int32');
+    try {
+      return await faceapi.nets.ssdMobilenetv1.locateFaces(t, detector);
+    } finally {
+      t.dispose();
+    }
+  };
+  if (pad !== 'always') {
+    const found = await run(pixels);
+    if (found.length > 0 || pad === 'never') return found.map((d) => ({ score: d.score, box: d.box }));
+  }
+  const padY = Math.floor(pixels.height / 2);
+  const padX = Math.floor(pixels.width / 2);
+  return (await run(padReplicate(pixels, padX, padY)))
+    .map((d) => ({
+      score: d.score,
+      box: clipBox(
+        { x: d.box.x - padX, y: d.box.y - padY, width: d.box.width, height: d.box.height },
+        pixels,
+      ),
+    }))
+    .filter((d) => d.box.width > 0 && d.box.height > 0);
+}
+
+/**
+ * Landmarks and descriptor of the face at `box` (full-resolution grid), computed on a crop around it
+ * scaled so the face is at most CROP_FACE_SIDE px. Undefined when the landmark stage rejects it.
+ */
+async function describeFace(
+  faceapi: FaceApi,
+  pixels: FacePixels,
+  box: FaceBox,
+): Promise<Float32Array | undefined> {
+  const side = Math.max(box.width, box.height);
+  const margin = CROP_MARGIN * side;
+  const x0 = Math.max(0, Math.floor(box.x - margin));
+  const y0 = Math.max(0, Math.floor(box.y - margin));
+  const x1 = Math.min(pixels.width, Math.ceil(box.x + box.width + margin));
+  const y1 = Math.min(pixels.height, Math.ceil(box.y + box.height + margin));
+  const c = Math.min(1, CROP_FACE_SIDE / side);
+  const crop = resampleArea(
+    pixels,
+    { x: x0, y: y0, width: x1 - x0, height: y1 - y0 },
+    Math.max(1, Math.round((x1 - x0) * c)),
+    Math.max(1, Math.round((y1 - y0) * c)),
+  );
+  const cx = crop.width / (x1 - x0);
+  const cy = crop.height / (y1 - y0);
+  const relative = {
+    x: ((box.x - x0) * cx) / crop.width,
+    y: ((box.y - y0) * cy) / crop.height,
+    width: (box.width * cx) / crop.width,
+    height: (box.height * cy) / crop.height,
+  };
+  const { tf } = faceapi;
+  const t = tf.tensor3d(Int32Array.from(crop.data), [crop.height, crop.width, 3], 'int32');
+  try {
+    const detection = new faceapi.FaceDetection(1, relative, { width: crop.width, height: crop.height });
+    const [r] = await new faceapi.DetectAllFaceLandmarksTask(
+      Promise.resolve([{ detection }]),
+      t,
+      false,
+    ).withFaceDescriptors();
+    return r === undefined ? undefined : Float32Array.from(r.descriptor);
+  } finally {
+    t.dispose();
+  }
+}
+
+function clipBox(b: FaceBox, p: { width: number; height: number }): FaceBox {
+  const x0 = Math.max(0, b.x);
+  const y0 = Math.max(0, b.y);
+  const x1 = Math.min(p.width, b.x + b.width);
+  const y1 = Math.min(p.height, b.y + b.height);
+  return { x: x0, y: y0, width: Math.max(0, x1 - x0), height: Math.max(0, y1 - y0) };
+}
+
+function roundBox(b: FaceBox): FaceBox {
+  return { x: Math.round(b.x), y: Math.round(b.y), width: Math.round(b.width), height: Math.round(b.height) };
+}
+
+/**
+ * Resample a region of `p` to `width`×`height` by averaging the source pixels each output pixel
+ * covers (a box filter: no aliasing when shrinking; a plain copy at the same size).
+ */
+export function resampleArea(p: FacePixels, region: FaceBox, width: number, height: number): FacePixels {
+  const out = new Uint8Array(width * height * 3);
+  const xs = new Int32Array(width + 1);
+  const ys = new Int32Array(height + 1);
+  for (let i = 0; i <= width; i++) xs[i] = region.x + Math.floor((i * region.width) / width);
+  for (let i = 0; i <= height; i++) ys[i] = region.y + Math.floor((i * region.height) / height);
+  const src = p.data;
+  const stride = p.width * 3;
+  for (let oy = 0; oy < height; oy++) {
+    const ya = ys[oy] as number;
+    const yb = Math.max(ya + 1, ys[oy + 1] as number);
+    for (let ox = 0; ox < width; ox++) {
+      const xa = xs[ox] as number;
+      const xb = Math.max(xa + 1, xs[ox + 1] as number);
+      let r = 0;
+      let g = 0;
+      let b = 0;
+      for (let y = ya; y < yb; y++) {
+        let s = y * stride + xa * 3;
+        for (let x = xa; x < xb; x++, s += 3) {
+          r += src[s] as number;
+          g += src[s + 1] as number;
+          b += src[s + 2] as number;
+        }
+      }
+      const n = (yb - ya) * (xb - xa);
+      const d = (oy * width + ox) * 3;
+      out[d] = (r + (n >> 1)) / n;
+      out[d + 1] = (g + (n >> 1)) / n;
+      out[d + 2] = (b + (n >> 1)) / n;
+    }
+  }
+  return { data: out, width, height };
 }
 
 /**

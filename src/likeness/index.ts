@@ -7,6 +7,7 @@ export { enrollLikeness, type EnrollLikenessOptions, type EnrollLikenessResult }
 export {
   checkLikeness,
   checkLikenessMany,
+  currentLikenessIndex,
   loadLikenessIndex,
   type CheckLikenessOptions,
   type LikenessAppearance,
@@ -34,6 +35,14 @@ export {
   type PersonMatch,
 } from './match.js';
 export { isAuthorizedSigner, parseAuthorizedSigner } from './signers.js';
+export {
+  SAMPLE_INTERVAL_SECONDS,
+  SCENE_CHANGE_MAD,
+  detectVideoFaces,
+  type DetectVideoFacesOptions,
+  type SampledVideo,
+  type VideoFaces,
+} from './video.js';
 export {
   checkPersonId,
   openLikenessRegistry,

@@ -45,27 +45,70 @@ export interface PersonMatch {
 }
 
 /**
- * All enrolled descriptors in one block, with the person each belongs to. Lookup is exact: every
- * descriptor is compared (10,000 people × a few descriptors is a few million multiply-adds per face).
+ * All enrolled descriptors in one contiguous block (row-major, one 128-value row per descriptor), with
+ * the person each belongs to. Lookup is exact: every row is compared with the query, but a comparison
+ * stops as soon as its partial sum of squares passes the threshold (most rows belong to other people).
+ * Columns are stored in decreasing order of their variance over the enrolled rows, so the partial sums
+ * grow fastest and those exits come early; a partial sum is a lower bound in any column order, so the
+ * result is the same as a full comparison.
  */
 export class DescriptorIndex {
   readonly #data: Float32Array;
-  readonly #owners: readonly string[];
+  /** Row -> index into #people. */
+  readonly #owner: Int32Array;
+  readonly #people: readonly string[];
+  /** Stored column -> descriptor dimension. */
+  readonly #order: Int32Array;
+  readonly #query = new Float32Array(DESCRIPTOR_LENGTH);
+  readonly #best: Float32Array;
 
   constructor(entries: ReadonlyArray<{ readonly person: string; readonly descriptor: Float32Array }>) {
-    this.#data = new Float32Array(entries.length * DESCRIPTOR_LENGTH);
-    const owners: string[] = [];
+    const n = entries.length;
+    const mean = new Float64Array(DESCRIPTOR_LENGTH);
+    const sq = new Float64Array(DESCRIPTOR_LENGTH);
     entries.forEach((e, i) => {
       checkDescriptor(e.descriptor, `descriptor #${i}`);
-      this.#data.set(e.descriptor, i * DESCRIPTOR_LENGTH);
-      owners.push(e.person);
+      for (let k = 0; k < DESCRIPTOR_LENGTH; k++) {
+        const v = e.descriptor[k] as number;
+        mean[k] = (mean[k] as number) + v;
+        sq[k] = (sq[k] as number) + v * v;
+      }
     });
-    this.#owners = owners;
+    const variance = (k: number): number =>
+      n === 0 ? 0 : (sq[k] as number) / n - ((mean[k] as number) / n) ** 2;
+    this.#order = Int32Array.from(
+      Array.from({ length: DESCRIPTOR_LENGTH }, (_, k) => k).sort(
+        (a, b) => variance(b) - variance(a) || a - b,
+      ),
+    );
+    this.#data = new Float32Array(n * DESCRIPTOR_LENGTH);
+    this.#owner = new Int32Array(n);
+    const ids = new Map<string, number>();
+    const people: string[] = [];
+    entries.forEach((e, i) => {
+      const off = i * DESCRIPTOR_LENGTH;
+      for (let c = 0; c < DESCRIPTOR_LENGTH; c++)
+        this.#data[off + c] = e.descriptor[this.#order[c] as number] as number;
+      let id = ids.get(e.person);
+      if (id === undefined) {
+        id = people.length;
+        ids.set(e.person, id);
+        people.push(e.person);
+      }
+      this.#owner[i] = id;
+    });
+    this.#people = people;
+    this.#best = new Float32Array(people.length);
   }
 
   /** Number of descriptors held. */
   get size(): number {
-    return this.#owners.length;
+    return this.#owner.length;
+  }
+
+  /** Number of distinct people. */
+  get persons(): number {
+    return this.#people.length;
   }
 
   /**
@@ -74,26 +117,49 @@ export class DescriptorIndex {
    */
   search(query: Float32Array, maxDistance = MATCH_DISTANCE): PersonMatch[] {
     checkDescriptor(query, 'query');
+    if (typeof maxDistance !== 'number' || !(maxDistance >= 0)) {
+      throw new RangeError(`Expected a non-negative number for maxDistance but received ${maxDistance}`);
+    }
+    const q = this.#query;
+    const order = this.#order;
+    for (let c = 0; c < DESCRIPTOR_LENGTH; c++) q[c] = query[order[c] as number] as number;
     const data = this.#data;
+    const owner = this.#owner;
+    const best = this.#best;
+    best.fill(Infinity);
     const limit = maxDistance * maxDistance;
-    const best = new Map<string, number>();
-    for (let i = 0, off = 0; i < this.#owners.length; i++, off += DESCRIPTOR_LENGTH) {
+    const rows = owner.length;
+    let hits = 0;
+    for (let i = 0, off = 0; i < rows; i++, off += DESCRIPTOR_LENGTH) {
       let s = 0;
-      // Early exit once the partial sum passes the limit: most comparisons are with other people.
-      for (let k = 0; k < DESCRIPTOR_LENGTH && s <= limit; k += 4) {
-        const d0 = (query[k] as number) - (data[off + k] as number);
-        const d1 = (query[k + 1] as number) - (data[off + k + 1] as number);
-        const d2 = (query[k + 2] as number) - (data[off + k + 2] as number);
-        const d3 = (query[k + 3] as number) - (data[off + k + 3] as number);
-        s += d0 * d0 + d1 * d1 + d2 * d2 + d3 * d3;
+      // Eight columns between checks: a check per column costs more than the work it saves.
+      for (let k = 0; k < DESCRIPTOR_LENGTH; k += 8) {
+        const o = off + k;
+        const d0 = (q[k] as number) - (data[o] as number);
+        const d1 = (q[k + 1] as number) - (data[o + 1] as number);
+        const d2 = (q[k + 2] as number) - (data[o + 2] as number);
+        const d3 = (q[k + 3] as number) - (data[o + 3] as number);
+        const d4 = (q[k + 4] as number) - (data[o + 4] as number);
+        const d5 = (q[k + 5] as number) - (data[o + 5] as number);
+        const d6 = (q[k + 6] as number) - (data[o + 6] as number);
+        const d7 = (q[k + 7] as number) - (data[o + 7] as number);
+        s += d0 * d0 + d1 * d1 + d2 * d2 + d3 * d3 + d4 * d4 + d5 * d5 + d6 * d6 + d7 * d7;
+        if (s > limit) break;
       }
       if (s > limit) continue;
-      const person = this.#owners[i] as string;
-      const prev = best.get(person);
-      if (prev === undefined || s < prev) best.set(person, s);
+      const p = owner[i] as number;
+      if (s < (best[p] as number)) {
+        if ((best[p] as number) === Infinity) hits++;
+        best[p] = s;
+      }
     }
-    return [...best]
-      .map(([person, s]) => ({ person, distance: Math.sqrt(s) }))
-      .sort((a, b) => a.distance - b.distance);
+    const out: PersonMatch[] = [];
+    if (hits > 0) {
+      for (let p = 0; p < best.length; p++) {
+        const s = best[p] as number;
+        if (s !== Infinity) out.push({ person: this.#people[p] as string, distance: Math.sqrt(s) });
+      }
+    }
+    return out.sort((a, b) => a.distance - b.distance);
   }
 }

@@ -63,8 +63,17 @@ export interface LikenessRegistry {
   remove(person: string): Promise<boolean>;
   /** Every stored descriptor, for matching (biometric data: keep it in process). */
   descriptors(): Promise<StoredDescriptor[]>;
+  /**
+   * A token that changes whenever any process enrols or removes someone in this database (a counter
+   * kept in `provmark_meta`, bumped in the same transaction): an in-memory index is current while
+   * the token is unchanged.
+   */
+  revision(): Promise<string>;
   close(): Promise<void>;
 }
+
+/** Key of the registry's change counter in `provmark_meta`. */
+const REVISION_KEY = 'likeness_revision';
 
 const PERSON_ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
 
@@ -164,6 +173,22 @@ class SqliteLikenessRegistry implements LikenessRegistry {
     return sqliteConnectionOf(this.#repo);
   }
 
+  #bump(db: BetterSqlite3.Database): void {
+    db.prepare(
+      `INSERT INTO provmark_meta (key, value) VALUES (?, '1')
+       ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)`,
+    ).run(REVISION_KEY);
+  }
+
+  async revision(): Promise<string> {
+    try {
+      const v = this.#db().prepare('SELECT value FROM provmark_meta WHERE key = ?').pluck().get(REVISION_KEY);
+      return typeof v === 'string' ? v : '0';
+    } catch (err) {
+      throw wrap(err, 'read the registry revision');
+    }
+  }
+
   #person(db: BetterSqlite3.Database, person: string): LikenessPerson | undefined {
     const row = db
       .prepare(
@@ -208,6 +233,7 @@ class SqliteLikenessRegistry implements LikenessRegistry {
               s.certificatePem,
             );
           }
+          this.#bump(db);
           return this.#person(db, e.person) as LikenessPerson;
         })
         .immediate();
@@ -252,9 +278,10 @@ class SqliteLikenessRegistry implements LikenessRegistry {
           // opened without foreign_keys.
           db.prepare('DELETE FROM provmark_likeness_descriptors WHERE person_id = ?').run(person);
           db.prepare('DELETE FROM provmark_likeness_signers WHERE person_id = ?').run(person);
-          return (
-            db.prepare('DELETE FROM provmark_likeness_persons WHERE person_id = ?').run(person).changes > 0
-          );
+          const removed =
+            db.prepare('DELETE FROM provmark_likeness_persons WHERE person_id = ?').run(person).changes > 0;
+          if (removed) this.#bump(db);
+          return removed;
         })
         .immediate();
     } catch (err) {
@@ -283,6 +310,7 @@ interface PgTables {
   readonly p: string;
   readonly d: string;
   readonly s: string;
+  readonly meta: string;
 }
 
 class PostgresLikenessRegistry implements LikenessRegistry {
@@ -300,7 +328,28 @@ class PostgresLikenessRegistry implements LikenessRegistry {
       p: table('provmark_likeness_persons'),
       d: table('provmark_likeness_descriptors'),
       s: table('provmark_likeness_signers'),
+      meta: table('provmark_meta'),
     };
+  }
+
+  async #bump(client: import('pg').PoolClient, t: PgTables): Promise<void> {
+    await client.query(
+      `INSERT INTO ${t.meta} (key, value) VALUES ($1, '1')
+       ON CONFLICT (key) DO UPDATE SET value = (CAST(${t.meta}.value AS BIGINT) + 1)::TEXT`,
+      [REVISION_KEY],
+    );
+  }
+
+  async revision(): Promise<string> {
+    const t = this.#t();
+    try {
+      const r = await t.pool.query<{ value: string }>(`SELECT value FROM ${t.meta} WHERE key = $1`, [
+        REVISION_KEY,
+      ]);
+      return r.rows[0]?.value ?? '0';
+    } catch (err) {
+      throw wrap(err, 'read the registry revision');
+    }
   }
 
   async #person(
@@ -353,6 +402,7 @@ class PostgresLikenessRegistry implements LikenessRegistry {
           ],
         );
       }
+      await this.#bump(client, t);
       const out = await this.#person(client, t, e.person);
       await client.query('COMMIT');
       return out as LikenessPerson;
@@ -396,6 +446,7 @@ class PostgresLikenessRegistry implements LikenessRegistry {
       await client.query(`DELETE FROM ${t.d} WHERE person_id = $1`, [person]);
       await client.query(`DELETE FROM ${t.s} WHERE person_id = $1`, [person]);
       const r = await client.query(`DELETE FROM ${t.p} WHERE person_id = $1`, [person]);
+      if ((r.rowCount ?? 0) > 0) await this.#bump(client, t);
       await client.query('COMMIT');
       return (r.rowCount ?? 0) > 0;
     } catch (err) {
