@@ -127,6 +127,9 @@ describe.skipIf(!CHROMIUM)('verify page in Chromium', () => {
     expect(w.found).toBe(true);
     expect(details).toContain(`Found: id ${w.payload}`);
     expect(await page.isVisible('#ai-label')).toBe(false);
+    // Intact: the thumbnail alone, no comparison.
+    expect(await page.locator('img.thumb').count()).toBe(1);
+    expect(await page.locator('.compare').count()).toBe(0);
     // Choosing the same file again checks it again (the input is cleared after each choice).
     await page.evaluate(() => (document.getElementById('verdict-title')!.textContent = ''));
     expect(await drop('signed.jpg')).toBe('Verified');
@@ -134,6 +137,9 @@ describe.skipIf(!CHROMIUM)('verify page in Chromium', () => {
 
   it('a stripped, recompressed copy is recovered through the server from the watermark id alone', async () => {
     expect(await drop('stripped.jpg')).toBe('Recovered through the watermark');
+    // The copy differs from what was signed: the credentials' thumbnail is shown beside it.
+    expect(await page.locator('.compare img').count()).toBe(2);
+    expect(await page.locator('#compare-range').count()).toBe(1);
     const report = await downloadedReport();
     const recovered = report.recovered as { manifestId: string; state: string };
     expect(recovered.state).toBe('trusted');
@@ -149,6 +155,14 @@ describe.skipIf(!CHROMIUM)('verify page in Chromium', () => {
     expect(await list.textContent()).toContain('Has its own credentials: valid');
     expect(await list.locator('img').count()).toBe(1);
     expect(await page.textContent('#details')).toContain('Colour adjusted');
+  });
+
+  it('a file it cannot read says so, and a signed video is verified in the browser too', async () => {
+    expect(await drop('notes.txt')).toBe('No provenance');
+    expect(await page.textContent('#verdict-summary')).toContain('could not be examined');
+    if (!files.some((f) => f.name === 'signed.mp4')) return; // no ffmpeg to make one
+    expect(await drop('signed.mp4')).toBe('Verified');
+    expect(await page.textContent('#details')).toContain('Not checked in the browser for this kind of file');
   });
 
   it('ingredients of ingredients are drawn as a tree', async () => {

@@ -11,6 +11,7 @@ import { createPemSigner } from '../../src/sign/index.js';
 import { OFFICIAL_SIGNER_EKUS } from '../../src/verify/ekus.js';
 import { devSigner } from '../helpers/credentials.js';
 import { issueCertificate } from '../helpers/issue.js';
+import { hasFfmpeg, makeAv } from '../helpers/media.js';
 import { photoLike } from '../helpers/photo.js';
 import { startLocalTsa } from '../helpers/tsa.js';
 
@@ -91,6 +92,15 @@ export async function makePageFiles(
     manifest: { title: 'Document-signing EKU' },
   });
   files.push({ name: 'wrong-eku.jpg', bytes: wrongEku.bytes, verdict: 'Invalid credential' });
+  files.push({
+    name: 'notes.txt',
+    bytes: new TextEncoder().encode('not a picture\n'),
+    verdict: 'No provenance',
+  });
+  if (await hasFfmpeg()) {
+    const video = await sign(await makeAv('mp4'), { signer, manifest: { title: 'Harbour video' } });
+    files.push({ name: 'signed.mp4', bytes: video.bytes, verdict: 'Verified' });
+  }
   // Two levels: an edit of the edit, whose ingredient has an ingredient of its own.
   const nested = await sign(
     new Uint8Array(await sharp(withIngredient.bytes).rotate(180).jpeg({ quality: 90 }).toBuffer()),

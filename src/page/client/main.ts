@@ -500,6 +500,7 @@ function renderManifest(
   resources: Resources,
   refs: ThumbRefs,
   isImage: boolean,
+  differs: boolean,
 ): Node[] {
   const out: Node[] = [];
   const time = m.signer.time;
@@ -550,7 +551,18 @@ function renderManifest(
   const tree = refs.store ? ingredientTree(refs.store, m.manifestId, resources, 0, m.ingredients) : undefined;
   if (tree) out.push(section(`Ingredients (${m.ingredients.length})`, tree));
   const thumb = resourceUrl(resources, refs.manifest);
-  if (thumb && isImage) {
+  if (thumb && !(differs && isImage)) {
+    // Intact: the thumbnail is what was signed; a comparison would show the same picture twice.
+    out.push(
+      section(
+        'Thumbnail in the credentials',
+        el('img', {
+          className: 'thumb',
+          attrs: { src: thumb, alt: 'Thumbnail recorded in the credentials' },
+        }),
+      ),
+    );
+  } else if (thumb) {
     const fileUrl = blobUrl(file);
     const compare = el('div', { className: 'compare' }, [
       el('figure', {}, [
@@ -643,7 +655,9 @@ function render(
   const details = $('details');
   details.replaceChildren();
   const isImage = report.format?.kind === 'image';
-  if (manifest) details.append(...renderManifest(manifest, file, resources, refs, isImage));
+  // The file is not the signed bytes: a recovered copy, or one whose hashes fail.
+  const differs = ['recovered', 'tampered', 'conflict', 'invalid'].includes(report.verdict);
+  if (manifest) details.append(...renderManifest(manifest, file, resources, refs, isImage, differs));
   const w = report.watermark;
   details.append(
     section(
