@@ -19,6 +19,11 @@ import { photoLike } from '../helpers/photo.js';
 import { chromiumPath, CHROMIUM_ARGS } from './chromium.js';
 
 const CHROMIUM = chromiumPath();
+if (!CHROMIUM) {
+  process.stderr.write(
+    'test/page/watermark-agreement.test.ts: skipped, no Chromium (apt-get install chromium, or set PROVMARK_CHROMIUM)\n',
+  );
+}
 
 interface Reading {
   readonly found: boolean;
