@@ -24,6 +24,7 @@ export {
   loadFaceModels,
   type DetectFacesOptions,
   type DetectedFace,
+  type FaceDetectorKind,
   type FaceBox,
   type FacePixels,
 } from './faces.js';

@@ -21,3 +21,71 @@ export async function bannerAd(
     .toBuffer();
   return new Uint8Array(out);
 }
+
+/**
+ * A 640×360 H.264 video of `seconds` length on a plain background, with `face` (scaled to
+ * `faceWidth`) shown from `from` to `to` seconds and `other` (if given) before that. Made with ffmpeg
+ * from the still images; returns the MP4 bytes.
+ */
+export async function faceVideo(opts: {
+  readonly face: Uint8Array;
+  readonly other?: Uint8Array;
+  readonly from: number;
+  readonly to: number;
+  readonly seconds?: number;
+  readonly faceWidth?: number;
+  readonly width?: number;
+  readonly height?: number;
+}): Promise<Uint8Array> {
+  const { runFfmpeg } = await import('../../src/media/ffmpeg.js');
+  const { mkdtemp, writeFile, readFile, rm } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const w = opts.width ?? 640;
+  const h = opts.height ?? 360;
+  const fw = opts.faceWidth ?? Math.round(h / 2);
+  const dir = await mkdtemp(join(tmpdir(), 'likeness-video-'));
+  try {
+    await writeFile(join(dir, 'face.png'), await sharp(opts.face).resize(fw).png().toBuffer());
+    await writeFile(
+      join(dir, 'other.png'),
+      await sharp(opts.other ?? opts.face)
+        .resize(fw)
+        .png()
+        .toBuffer(),
+    );
+    const seconds = opts.seconds ?? 10;
+    const x = Math.round(w / 2 - fw / 2);
+    const y = Math.round(h / 2 - fw / 2);
+    await runFfmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      `color=c=0x406080:s=${w}x${h}:r=25:d=${seconds}`,
+      '-loop',
+      '1',
+      '-i',
+      join(dir, 'face.png'),
+      '-loop',
+      '1',
+      '-i',
+      join(dir, 'other.png'),
+      '-filter_complex',
+      `[0][1]overlay=${x}:${y}:enable='between(t,${opts.from},${opts.to})'[a];` +
+        `[a][2]overlay=${x}:${y}:enable='${opts.other ? `lt(t,${opts.from})` : '0'}':shortest=1,format=yuv420p[v]`,
+      '-map',
+      '[v]',
+      '-t',
+      String(seconds),
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-y',
+      join(dir, 'out.mp4'),
+    ]);
+    return new Uint8Array(await readFile(join(dir, 'out.mp4')));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
