@@ -20,6 +20,7 @@ import type { EngineTrust } from '../c2pa/context.js';
 import { engineWasmPath, loadPageAssets } from '../page/assets.js';
 import type { ManifestRepository } from '../repository/types.js';
 import { resolveTrust, type TrustOptions } from '../verify/trust.js';
+import { createUploadGate } from './body.js';
 
 export interface PageOptions {
   /** Trust for the page's verification and for `POST /inspect` (default: no anchors, official EKUs). */
@@ -128,7 +129,9 @@ export function pageRoutes(repository: ManifestRepository, options: PageOptions 
       `Expected a positive integer for maxConcurrentInspections but received ${maxRunning}`,
     );
   }
-  let running = 0;
+  // The slot is taken before the body is read (onRequest), so a busy server refuses an upload without
+  // buffering it: memory stays under maxRunning bodies whatever the number of clients.
+  const uploads = createUploadGate(maxRunning);
 
   return async (api: FastifyInstance): Promise<void> => {
     const [assets, trust] = await Promise.all([loadPageAssets(), resolveTrust(options.trust)]);
@@ -165,7 +168,21 @@ export function pageRoutes(repository: ManifestRepository, options: PageOptions 
 
     api.post(
       '/inspect',
-      { bodyLimit, config: { rateLimit: { max: perMinute, timeWindow: 60_000 } } },
+      {
+        bodyLimit,
+        config: { rateLimit: { max: perMinute, timeWindow: 60_000 } },
+        onRequest: async (_req: FastifyRequest, reply: FastifyReply) => {
+          if (uploads.tryAcquire(reply)) return;
+          void reply.header('retry-after', '2').header('connection', 'close');
+          return sendError(
+            reply,
+            503,
+            'ERR_BUSY',
+            'Service Unavailable',
+            'Too many files are being analysed; retry in a moment',
+          );
+        },
+      },
       async (req, reply) => {
         const body = req.body;
         if (!Buffer.isBuffer(body)) {
@@ -179,31 +196,16 @@ export function pageRoutes(repository: ManifestRepository, options: PageOptions 
         }
         if (body.length === 0)
           return sendError(reply, 400, 'ERR_INVALID_REQUEST', 'Bad Request', 'The uploaded file is empty');
-        if (running >= maxRunning) {
-          void reply.header('retry-after', '2');
-          return sendError(
-            reply,
-            503,
-            'ERR_BUSY',
-            'Service Unavailable',
-            'Too many files are being analysed; retry in a moment',
-          );
-        }
-        running++;
-        try {
-          const { inspect } = await import('../verify/inspect.js');
-          // The upload lives only in this request: inspect() reads it and nothing is written anywhere.
-          const report = await inspect(new Uint8Array(body.buffer, body.byteOffset, body.byteLength), {
-            ...(options.trust ? { trust: options.trust } : {}),
-            repository,
-            detector: options.detector ?? true,
-            ...(options.watermarkKey !== undefined ? { watermarkKey: options.watermarkKey } : {}),
-          });
-          req.log.info({ verdict: report.verdict, bytes: body.length }, 'inspected an upload');
-          return reply.header('cache-control', 'no-store').send(report);
-        } finally {
-          running--;
-        }
+        const { inspect } = await import('../verify/inspect.js');
+        // The upload lives only in this request: inspect() reads it and nothing is written anywhere.
+        const report = await inspect(new Uint8Array(body.buffer, body.byteOffset, body.byteLength), {
+          ...(options.trust ? { trust: options.trust } : {}),
+          repository,
+          detector: options.detector ?? true,
+          ...(options.watermarkKey !== undefined ? { watermarkKey: options.watermarkKey } : {}),
+        });
+        req.log.info({ verdict: report.verdict, bytes: body.length }, 'inspected an upload');
+        return reply.header('cache-control', 'no-store').send(report);
       },
     );
   };

@@ -1,12 +1,13 @@
 /** The page's server routes (src/server/page.ts), through Fastify's inject: no browser needed. */
 import { readFileSync } from 'node:fs';
+import { request as httpRequest, type ClientRequest } from 'node:http';
 import { createRequire } from 'node:module';
 import { gunzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sign } from '../../src/index.js';
 import { openSqliteRepository, type SqliteRepository } from '../../src/repository/index.js';
-import { createServer } from '../../src/server/index.js';
+import { createServer, startServer } from '../../src/server/index.js';
 import { PAGE_CSP } from '../../src/server/page.js';
 import { devSigner } from '../helpers/credentials.js';
 import { photoLike } from '../helpers/photo.js';
@@ -160,5 +161,49 @@ describe('POST /inspect', () => {
     // The page itself is not held to the upload limit.
     expect((await limited.inject({ url: '/' })).statusCode).toBe(200);
     await limited.close();
+  });
+
+  it('when busy answers 503 with Retry-After before reading any of the body', async () => {
+    const server = await startServer({
+      repository: repo,
+      port: 0,
+      logLevel: 'silent',
+      rateLimit: false,
+      page: { maxConcurrentInspections: 1, detector: false },
+    });
+    // The first upload holds the only slot: it announces 1 MB and sends a few bytes of it.
+    const open: ClientRequest[] = [];
+    const post = (length: number) => {
+      const req = httpRequest(`${server.url}/inspect`, {
+        method: 'POST',
+        agent: false,
+        headers: { 'content-type': 'application/octet-stream', 'content-length': length },
+      });
+      req.on('error', () => undefined);
+      open.push(req);
+      return req;
+    };
+    try {
+      post(1_000_000).write(Buffer.alloc(1000, 1));
+      await new Promise((r) => setTimeout(r, 200));
+      // Announce 10 MB and send none of it: the answer must not wait for the body.
+      const answer = await new Promise<{ status: number; retryAfter?: string }>((res, rej) => {
+        const req = post(10_000_000);
+        const timer = setTimeout(
+          () => rej(new Error('no answer within 3 s: the server waited for the body')),
+          3000,
+        );
+        req.on('response', (r) => {
+          clearTimeout(timer);
+          r.resume();
+          res({ status: r.statusCode ?? 0, retryAfter: r.headers['retry-after'] });
+        });
+        req.flushHeaders();
+      });
+      expect(answer).toEqual({ status: 503, retryAfter: '2' });
+    } finally {
+      for (const req of open) req.destroy();
+      await server.close();
+    }
   });
 });
