@@ -28,7 +28,12 @@ function formatReport(r: LikenessReport): string {
   const head = `${r.file ?? '-'}: ${r.decision.toUpperCase()}`;
   const lines = [head, `  ${r.summary}`];
   for (const m of r.persons) {
-    const boxes = m.appearances.map((a) => `${a.box.width}x${a.box.height}@${a.box.x},${a.box.y}`).join(' ');
+    const boxes = m.appearances
+      .map(
+        (a) =>
+          `${a.time === undefined ? '' : `${a.time}s:`}${a.box.width}x${a.box.height}@${a.box.x},${a.box.y}`,
+      )
+      .join(' ');
     lines.push(
       `  ${m.person}${m.name ? ` (${m.name})` : ''}: similarity ${m.similarity.toFixed(3)} (threshold ${m.threshold.toFixed(3)}), ${boxes}`,
     );
@@ -170,9 +175,10 @@ export function registerLikeness(program: Command): void {
     cmd
       .command('check')
       .description(
-        'Check images for registered people and their provenance: authorized, unauthorized or no-registered-person',
+        'Check images and videos for registered people and their provenance: authorized, unauthorized or ' +
+          'no-registered-person (video: frames sampled twice a second and at scene changes)',
       )
-      .argument('<files...>', 'images to check'),
+      .argument('<files...>', 'images or videos to check'),
   )
     .option(
       '--db <url>',
@@ -229,6 +235,7 @@ export function registerLikeness(program: Command): void {
                   faces: r.faces,
                   persons: r.persons,
                   provenance: r.provenance,
+                  ...(r.video ? { video: r.video } : {}),
                   ...(r.detector ? { detector: { label: r.detector.label, score: r.detector.score } } : {}),
                 });
               } else process.stdout.write(formatReport(r));

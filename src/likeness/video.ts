@@ -19,11 +19,17 @@ import { detectFaces, type DetectedFace, type DetectFacesOptions, type FacePixel
 export const SAMPLE_INTERVAL_SECONDS = 0.5;
 
 /**
- * Mean absolute luma difference (0–255) between consecutive frames, on an 8-px grid, above which a frame
+ * Mean absolute luma difference (0–255) between consecutive frames' grey thumbnails above which a frame
  * starts a new scene. A cut between unrelated shots moves the mean by 30–100 levels; pans, zooms and
  * talking heads stay under ~15.
  */
 export const SCENE_CHANGE_MAD = 28;
+
+/** Width of the grey thumbnails compared for scene changes (each pixel averages a block of the frame). */
+const SCENE_THUMB_WIDTH = 96;
+
+/** Most frame numbers put in one ffmpeg select expression (about 16 characters each). */
+const MAX_PICKS_IN_FILTER = 2000;
 
 /** Frames are decoded at most this long on their longer side (area-scaled by ffmpeg): enough for the
  * detector's 640 px and the descriptor's 150 px face crops, and it bounds the bytes piped per frame. */
@@ -86,38 +92,73 @@ export async function detectVideoFaces(
       });
     }
     const times = await probeFrameTimes(path, stream.index);
+    const t0 = times[0] ?? 0;
     const scale = Math.min(1, DECODE_LONG_SIDE / Math.max(stream.width, stream.height));
     // Even sizes: 4:2:0 chroma planes are half size.
     const width = Math.max(2, 2 * Math.round((stream.width * scale) / 2));
     const height = Math.max(2, 2 * Math.round((stream.height * scale) / 2));
     const pixelFormat = rawFrameFormat(stream);
     const matrix = colourMatrix(stream, pixelFormat === 'yuvj420p');
-    const frames: VideoFaces[] = [];
-    let previous: Uint8Array | undefined;
-    let nextSlot = 0;
-    let i = 0;
-    const t0 = times[0] ?? 0;
-    for await (const frame of decodeVideoFrames(path, stream, {
-      pixelFormat,
-      ...(width === stream.width && height === stream.height ? {} : { size: { width, height } }),
-    })) {
-      if (frame.length < width * height) break; // a truncated final record
-      // Frames decoded with passthrough timing match the packet timestamps one to one.
-      const time = Math.max(0, (times[i] ?? t0 + i / (stream.fps || 25)) - t0);
-      i++;
-      const grid = lumaGrid(frame, width, height);
-      const cut = previous !== undefined && meanAbsDiff(previous, grid) > SCENE_CHANGE_MAD;
-      previous = grid;
-      const due = time >= nextSlot * interval - 1e-6;
-      if (!due && !cut) continue;
-      if (due) nextSlot = Math.floor(time / interval + 1e-6) + 1;
-      const rgb = rotate(yuv420ToRgb(frame, width, height, matrix), stream.rotation);
-      frames.push({
-        time: Math.round(time * 1000) / 1000,
-        reason: due ? 'interval' : 'scene-change',
-        faces: await detectFaces(rgb, detect),
-      });
+    const size = width === stream.width && height === stream.height ? {} : { size: { width, height } };
+
+    // Which frames to look at. The grid comes from the packet times alone (no decoding): the first
+    // frame at or after each multiple of `interval`. Scene changes need pixels: a second ffmpeg pass
+    // pipes every frame as a small grey thumbnail (a few kB each, not megabytes), compared in turn.
+    const grid: number[] = [];
+    for (let i = 0, slot = 0; i < times.length; i++) {
+      const t = (times[i] as number) - t0;
+      if (t >= slot * interval - 1e-6) {
+        grid.push(i);
+        slot = Math.floor(t / interval + 1e-6) + 1;
+      }
     }
+    const thumbW = SCENE_THUMB_WIDTH;
+    const thumbH = Math.max(2, 2 * Math.round((SCENE_THUMB_WIDTH * stream.height) / stream.width / 2));
+    const cutsFound = (async () => {
+      const cuts: number[] = [];
+      let previous: Uint8Array | undefined;
+      let i = 0;
+      for await (const thumb of decodeVideoFrames(path, stream, {
+        pixelFormat: 'gray',
+        size: { width: thumbW, height: thumbH },
+      })) {
+        if (thumb.length < thumbW * thumbH) break;
+        if (previous !== undefined && meanAbsDiff(previous, thumb) > SCENE_CHANGE_MAD) cuts.push(i);
+        previous = thumb;
+        i++;
+      }
+      return cuts;
+    })();
+    cutsFound.catch(() => undefined);
+
+    const timeOf = (i: number) => Math.round(Math.max(0, (times[i] ?? t0) - t0) * 1000) / 1000;
+    const frames: VideoFaces[] = [];
+    const look = async (picks: readonly number[], reason: VideoFaces['reason']): Promise<void> => {
+      if (picks.length === 0) return;
+      // A very long pick list (a video of a quarter of an hour or more) would not fit one command
+      // line: then every frame is piped and the picks are taken here.
+      const inFfmpeg = picks.length <= MAX_PICKS_IN_FILTER;
+      let k = 0;
+      let n = 0;
+      for await (const frame of decodeVideoFrames(path, stream, {
+        pixelFormat,
+        ...size,
+        ...(inFfmpeg ? { selectFrames: picks } : {}),
+      })) {
+        if (frame.length < width * height || k >= picks.length) break;
+        if (!inFfmpeg && n++ !== picks[k]) continue;
+        const rgb = rotate(yuv420ToRgb(frame, width, height, matrix), stream.rotation);
+        frames.push({ time: timeOf(picks[k] as number), reason, faces: await detectFaces(rgb, detect) });
+        k++;
+      }
+    };
+    await look(grid, 'interval');
+    const onGrid = new Set(grid);
+    await look(
+      (await cutsFound).filter((i) => !onGrid.has(i)),
+      'scene-change',
+    );
+    frames.sort((a, b) => a.time - b.time);
     const quarter = ((Math.round(stream.rotation / 90) % 4) + 4) % 4;
     return {
       durationSeconds: stream.durationSeconds ?? probe.durationSeconds ?? (times.at(-1) ?? 0) - t0,
@@ -126,18 +167,6 @@ export async function detectVideoFaces(
       frames,
     };
   });
-}
-
-/** Every 8th luma sample in both directions (the Y plane leads each 4:2:0 record). */
-function lumaGrid(frame: Uint8Array, width: number, height: number): Uint8Array {
-  const gw = Math.ceil(width / 8);
-  const gh = Math.ceil(height / 8);
-  const out = new Uint8Array(gw * gh);
-  for (let y = 0, o = 0; y < gh; y++) {
-    const row = y * 8 * width;
-    for (let x = 0; x < gw; x++, o++) out[o] = frame[row + x * 8] as number;
-  }
-  return out;
 }
 
 function meanAbsDiff(a: Uint8Array, b: Uint8Array): number {

@@ -656,6 +656,11 @@ export interface DecodeVideoOptions {
   readonly passthrough?: boolean;
   /** Treat decoding errors as fatal (CorruptMediaError) instead of concealing them. Default false. */
   readonly strict?: boolean;
+  /**
+   * Yield only these frames: 0-based numbers in decode order (the order {@link probeFrameTimes}
+   * lists them in, with `passthrough`), ascending. The others are decoded but never piped.
+   */
+  readonly selectFrames?: readonly number[];
 }
 
 /** Bytes of one frame in `pixelFormat` at width × height. */
@@ -676,6 +681,16 @@ export function frameBytes(
  */
 export function rawFrameFormat(info: { readonly pixelFormat?: string }): 'yuv420p' | 'yuvj420p' {
   return info.pixelFormat === 'yuvj420p' ? 'yuvj420p' : 'yuv420p';
+}
+
+/**
+ * `eq(n,a)+eq(n,b)+…` as a balanced tree of parenthesised sums: ffmpeg's expression parser refuses
+ * a flat chain of about a hundred terms (its nesting guard), while a tree nests only log2(n) deep.
+ */
+function anyFrame(picks: readonly number[], from: number, to: number): string {
+  if (to - from === 1) return `eq(n\\,${picks[from] as number})`;
+  const mid = (from + to) >>> 1;
+  return `(${anyFrame(picks, from, mid)}+${anyFrame(picks, mid, to)})`;
 }
 
 /**
@@ -715,6 +730,15 @@ export function decodeVideoFrames(
   if (options.maxSeconds !== undefined) args.push('-t', String(options.maxSeconds));
   args.push('-map', streamIndex === undefined ? '0:v:0' : `0:${streamIndex}`);
   const filters: string[] = [];
+  if (options.selectFrames) {
+    const picks = options.selectFrames;
+    picks.forEach((n, i) => {
+      if (!Number.isInteger(n) || n < 0 || (i > 0 && n <= (picks[i - 1] as number))) {
+        throw new RangeError('Expected ascending non-negative integer frame numbers for selectFrames');
+      }
+    });
+    filters.push(`select='${picks.length === 0 ? '0' : anyFrame(picks, 0, picks.length)}'`);
+  }
   if (options.size) filters.push(`scale=${width}:${height}:flags=area`);
   filters.push(`format=${pixelFormat}`);
   args.push('-vf', filters.join(','));
