@@ -35,6 +35,7 @@ import { createWatermarkExtractor, type ExtractBindings } from './extract.js';
 import { DEFAULT_LOG_SUMMARY_INTERVAL_MS, installRequestLog } from './request-log.js';
 import { checkManifestStore } from './validate-store.js';
 import { pageRoutes, type PageOptions } from './page.js';
+import { likenessRoutes, type LikenessRouteOptions } from './likeness.js';
 
 /** Default largest request body: a 12 MP JPEG is ~9 MB, camera originals can reach ~30 MB. */
 export const DEFAULT_BODY_LIMIT = 32 * 1024 * 1024;
@@ -86,6 +87,8 @@ export interface ServerOptions {
   readonly logSummaryIntervalMs?: number;
   /** Serve the in-browser verify page at `/` and `POST /inspect` (src/server/page.ts). Default off. */
   readonly page?: boolean | PageOptions;
+  /** `POST /likeness/check` (src/server/likeness.ts; bearer token always required). Default on. */
+  readonly likeness?: boolean | LikenessRouteOptions;
 }
 
 /**
@@ -499,6 +502,14 @@ export function createServer(options: ServerOptions): FastifyInstance {
   });
 
   if (options.page) void app.register(pageRoutes(repo, options.page === true ? {} : options.page));
+  if (options.likeness !== false)
+    void app.register(
+      likenessRoutes(
+        repo,
+        { ...(options.tokens ? { tokens: options.tokens } : {}), bodyLimit },
+        options.likeness === true || options.likeness === undefined ? {} : options.likeness,
+      ),
+    );
 
   app.setNotFoundHandler((req, reply) => {
     void reply
