@@ -43,6 +43,23 @@ function formatReport(r: LikenessReport): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** `--depicts ID…` and `--consent-ref REF` of `sign`/`protect`, as their `likeness` option. */
+export function likenessFromFlags(opts: {
+  depicts?: string[];
+  consentRef?: string;
+}): { likeness: { persons: string[]; consentRef?: string } } | Record<string, never> {
+  if (opts.depicts === undefined) {
+    if (opts.consentRef !== undefined) throw new RangeError('--consent-ref needs --depicts');
+    return {};
+  }
+  return {
+    likeness: {
+      persons: opts.depicts,
+      ...(opts.consentRef === undefined ? {} : { consentRef: opts.consentRef }),
+    },
+  };
+}
+
 /**
  * `provmark likeness enroll|list|remove|check`: the registry of people a brand represents and the
  * check of ads against it. Exit codes of `check`: 0 authorized or no registered person in every file,

@@ -5,9 +5,12 @@ import { protect } from '../sign/protect.js';
 import { createPemSigner } from '../sign/signers.js';
 import { manifestFromFlags } from './sign.js';
 import { EXIT, printJson, runCommand } from './io.js';
+import { likenessFromFlags } from './likeness.js';
 import { createProgressBar } from './progress.js';
 
 interface ProtectCliOptions {
+  depicts?: string[];
+  consentRef?: string;
   output: string;
   key: string;
   cert: string;
@@ -48,6 +51,11 @@ export function registerProtect(program: Command): void {
     .option('--strength <s>', 'watermark strength multiplier (default 1)')
     .option('--quality <q>', 'output quality for lossy formats (default: the input quality)')
     .option('--tsa <url>', 'time-stamp the signature with this RFC 3161 time-stamp authority')
+    .option(
+      '--depicts <id...>',
+      'registered people (likeness registry ids) the asset depicts, declared in the assertion org.provmark.likeness',
+    )
+    .option('--consent-ref <ref>', 'where the consent of the people depicted is recorded (with --depicts)')
     .option('--json', 'print the result as JSON')
     .action((input: string, opts: ProtectCliOptions) =>
       runCommand(async () => {
@@ -68,6 +76,7 @@ export function registerProtect(program: Command): void {
             manifest,
             watermark,
             ...(opts.tsa ? { timestamp: { url: opts.tsa } } : {}),
+            ...likenessFromFlags(opts),
             onProgress: (p) => bar.update(p),
           }).finally(() => bar.done());
           if (opts.json) {

@@ -6,6 +6,7 @@ import type { ManifestInput } from '../sign/manifest.js';
 import { sign } from '../sign/sign.js';
 import { createPemSigner } from '../sign/signers.js';
 import { EXIT, printJson, runCommand } from './io.js';
+import { likenessFromFlags } from './likeness.js';
 
 export interface SignCliOptions {
   output: string;
@@ -23,6 +24,8 @@ export interface SignCliOptions {
   trust?: string[];
   tsa?: string;
   json?: boolean;
+  depicts?: string[];
+  consentRef?: string;
 }
 
 export async function readManifestFile(path: string): Promise<ManifestInput> {
@@ -95,6 +98,11 @@ export function registerSign(program: Command): void {
     )
     .option('--trust <pem...>', 'trust anchors used to validate the parent ingredient')
     .option('--tsa <url>', 'time-stamp the signature with this RFC 3161 time-stamp authority')
+    .option(
+      '--depicts <id...>',
+      'registered people (likeness registry ids) the asset depicts, declared in the assertion org.provmark.likeness',
+    )
+    .option('--consent-ref <ref>', 'where the consent of the people depicted is recorded (with --depicts)')
     .option('--json', 'print the result as JSON')
     .action((input: string, opts: SignCliOptions) =>
       runCommand(async () => {
@@ -111,6 +119,7 @@ export function registerSign(program: Command): void {
           ...(opts.sidecar ? { sidecar: true } : {}),
           ...(opts.remoteUrl ? { remoteUrl: opts.remoteUrl } : {}),
           ...(opts.tsa ? { timestamp: { url: opts.tsa } } : {}),
+          ...likenessFromFlags(opts),
         });
         if (opts.sidecarAsset) await writeFileAtomic(opts.sidecarAsset, result.bytes);
         await writeFileAtomic(opts.output, opts.sidecar ? result.manifestStore : result.bytes);

@@ -3,10 +3,12 @@
  * authorised for them publish it with valid Content Credentials?
  */
 import { UnsupportedFormatError } from '../errors.js';
+import { engineContextJson } from '../c2pa/context.js';
 import { ENGINE_READ_LIMIT } from '../c2pa/engine.js';
+import { readManifestStore } from '../c2pa/read.js';
 import { decodeImageRgb } from '../media/image.js';
 import { readMediaInput } from '../media/io.js';
-import { sniffFormat } from '../media/sniff.js';
+import { FORMATS, sniffFormat } from '../media/sniff.js';
 import type { ManifestRepository } from '../repository/types.js';
 import type { AuthorizedSigner, LikenessPerson, LikenessRegistry } from '../repository/likeness.js';
 import type { MediaInput } from '../types.js';
@@ -15,6 +17,7 @@ import type { TrustOptions } from '../verify/trust.js';
 import type { SignerSummary } from '../verify/types.js';
 import { FACE_MODEL_ID, detectFaces, type DetectedFace, type FaceBox } from './faces.js';
 import { DescriptorIndex, MATCH_DISTANCE, similarityOf } from './match.js';
+import { LIKENESS_ASSERTION_LABEL, parseLikenessDeclaration } from './declare.js';
 import { isAuthorizedSigner } from './signers.js';
 import { detectVideoFaces } from './video.js';
 
@@ -56,6 +59,19 @@ export interface LikenessReport {
   readonly provenance: LikenessProvenance;
   /** The offline detector's opinion when there was no provenance and it was asked for. */
   readonly detector?: ProvenanceReport['detection'];
+  /**
+   * The people the file's Content Credentials declare it depicts (assertion `org.provmark.likeness`,
+   * written by `sign`/`protect` with `likeness`), compared with the faces found: `missing` are declared
+   * but not seen, `undeclared` are seen but not declared. `trusted` is false when the credentials
+   * carrying the declaration are not valid and trusted (tampered, untrusted signer…).
+   */
+  readonly declared?: {
+    readonly persons: readonly string[];
+    readonly consentRef?: string;
+    readonly missing: readonly string[];
+    readonly undeclared: readonly string[];
+    readonly trusted: boolean;
+  };
   /** For video: its length and how many frames were searched. */
   readonly video?: { readonly durationSeconds: number; readonly framesSampled: number };
 }
@@ -301,12 +317,25 @@ export async function checkLikeness(
       : persons.every((m) => m.authorizedSigner)
         ? 'authorized'
         : 'unauthorized';
+  const declaration = await readDeclaration(bytes, format.mime, report, options);
+  const shown = persons.map((m) => m.person);
+  const declared: LikenessReport['declared'] =
+    declaration === undefined
+      ? undefined
+      : {
+          persons: declaration.persons,
+          ...(declaration.consentRef === undefined ? {} : { consentRef: declaration.consentRef }),
+          missing: declaration.persons.filter((p) => !shown.includes(p)),
+          undeclared: shown.filter((p) => !declaration.persons.includes(p)),
+          trusted: trusted !== undefined,
+        };
   const signer = signerOf(report);
   const file = typeof input === 'string' ? input : options.name;
   return {
     ...(file === undefined ? {} : { file }),
     decision,
-    summary: summarise(decision, faceCount, persons, report, video !== undefined),
+    summary:
+      summarise(decision, faceCount, persons, report, video !== undefined) + describeDeclared(declared),
     faces: faceCount,
     persons,
     provenance: {
@@ -315,8 +344,49 @@ export async function checkLikeness(
       ...(report.manifestId === undefined ? {} : { manifestId: report.manifestId }),
     },
     ...(report.detection === undefined ? {} : { detector: report.detection }),
+    ...(declared === undefined ? {} : { declared }),
     ...(video === undefined ? {} : { video }),
   };
+}
+
+/**
+ * The `org.provmark.likeness` declaration of the active manifest: of the file itself, or of the
+ * store recovered through the watermark. Undefined when there is none (or it is malformed).
+ */
+async function readDeclaration(
+  bytes: Uint8Array,
+  mime: string,
+  report: ProvenanceReport,
+  options: CheckLikenessOptions,
+): Promise<{ persons: readonly string[]; consentRef?: string } | undefined> {
+  let store: Uint8Array = bytes;
+  let storeMime = mime;
+  if (report.recovered !== undefined) {
+    const id = report.recovered.manifestId;
+    const source = report.recovered.source === 'repository' ? options.repository : options.resolver;
+    const record = await source?.getManifest(id).catch(() => undefined);
+    if (record === undefined) return undefined;
+    store = record.manifestStore;
+    storeMime = FORMATS.c2pa.mime;
+  } else if (report.verification.state === 'absent' || report.verification.state === 'remote') {
+    return undefined;
+  }
+  const read = await readManifestStore(store, storeMime, engineContextJson({}));
+  if (read.kind !== 'store') return undefined;
+  const active = read.store.active_manifest;
+  const manifest = active === undefined ? undefined : read.store.manifests[active];
+  const assertion = manifest?.assertions?.find((a) => a.label === LIKENESS_ASSERTION_LABEL);
+  return assertion === undefined ? undefined : parseLikenessDeclaration(assertion.data);
+}
+
+function describeDeclared(d: LikenessReport['declared']): string {
+  if (d === undefined) return '';
+  const parts = [
+    ` The credentials${d.trusted ? '' : ' (not valid or not trusted)'} declare ${d.persons.join(', ')}${d.consentRef ? ` (consent: ${d.consentRef})` : ''}.`,
+  ];
+  if (d.missing.length > 0) parts.push(` Declared but not seen: ${d.missing.join(', ')}.`);
+  if (d.undeclared.length > 0) parts.push(` Shown but not declared: ${d.undeclared.join(', ')}.`);
+  return parts.join('');
 }
 
 /**

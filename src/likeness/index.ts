@@ -37,6 +37,13 @@ export {
 } from './match.js';
 export { isAuthorizedSigner, parseAuthorizedSigner } from './signers.js';
 export {
+  LIKENESS_ASSERTION_LABEL,
+  checkLikenessDeclaration,
+  likenessAssertion,
+  parseLikenessDeclaration,
+  type LikenessDeclaration,
+} from './declare.js';
+export {
   SAMPLE_INTERVAL_SECONDS,
   SCENE_CHANGE_MAD,
   detectVideoFaces,

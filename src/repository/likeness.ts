@@ -8,6 +8,7 @@
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import { RepositoryError, isProvmarkError } from '../errors.js';
+import { checkPersonId } from '../likeness/declare.js';
 import { openRepository } from './open.js';
 import { postgresConnectionOf, PostgresRepository } from './postgres.js';
 import { sqliteConnectionOf, SqliteRepository } from './sqlite.js';
@@ -75,17 +76,7 @@ export interface LikenessRegistry {
 /** Key of the registry's change counter in `provmark_meta`. */
 const REVISION_KEY = 'likeness_revision';
 
-const PERSON_ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
-
-/** Throws RangeError unless `person` is a registry id: 1–128 of letters, digits and `._:@-`. */
-export function checkPersonId(person: unknown, name = 'person'): asserts person is string {
-  if (typeof person !== 'string') throw new TypeError(`Expected a string for ${name}`);
-  if (!PERSON_ID.test(person)) {
-    throw new RangeError(
-      `Expected 1-128 letters, digits or . _ : @ - (starting with a letter or digit) for ${name} but received ${JSON.stringify(person)}`,
-    );
-  }
-}
+export { checkPersonId };
 
 function checkEnrollment(e: LikenessEnrollment): void {
   if (e === null || typeof e !== 'object') throw new TypeError('Expected an enrollment object');

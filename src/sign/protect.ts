@@ -20,7 +20,7 @@ import {
   type SoftBindingId,
 } from '../watermark/softbinding.js';
 import type { ManifestInput } from './manifest.js';
-import { sign } from './sign.js';
+import { sign, type SignOptions } from './sign.js';
 import { stageOutput } from './staged-output.js';
 import type { Signer } from './signers.js';
 import { checkTimestampOptions, type TimestampOptions } from './timestamp.js';
@@ -61,6 +61,8 @@ export interface ProtectOptions {
   readonly timestamp?: TimestampOptions;
   /** Progress of long video/audio watermarking (frames or seconds done). */
   readonly onProgress?: MediaWatermarkOptions['onProgress'];
+  /** The registered people the asset depicts (see `SignOptions.likeness`). */
+  readonly likeness?: SignOptions['likeness'];
 }
 
 export interface ProtectResult {
@@ -142,6 +144,7 @@ export async function protect(input: MediaInput, options: ProtectOptions): Promi
     ...(options.trust ? { trust: options.trust } : {}),
     ...(options.maxPixels !== undefined ? { maxPixels: options.maxPixels } : {}),
     ...(options.timestamp ? { timestamp: options.timestamp } : {}),
+    ...(options.likeness ? { likeness: options.likeness } : {}),
   });
 
   const record = {

@@ -10,6 +10,11 @@ import { resolveTrust, type TrustOptions } from '../verify/trust.js';
 import type { ManifestReport } from '../verify/types.js';
 import { verify } from '../verify/verify.js';
 import { buildManifestDefinition, type ManifestInput } from './manifest.js';
+import {
+  LIKENESS_ASSERTION_LABEL,
+  likenessAssertion,
+  type LikenessDeclaration,
+} from '../likeness/declare.js';
 import { signatureMatchesCertificate, type Signer } from './signers.js';
 import { checkTimestampOptions, requestTimestamp, type TimestampOptions } from './timestamp.js';
 
@@ -36,6 +41,11 @@ export interface SignOptions {
    * certificate expires. Signing fails with ERR_TIMESTAMP when the TSA cannot give one.
    */
   readonly timestamp?: TimestampOptions;
+  /**
+   * The registered people the asset depicts and the consent reference: written as the assertion
+   * `org.provmark.likeness`, which `checkLikeness` compares with the faces it finds.
+   */
+  readonly likeness?: LikenessDeclaration;
 }
 
 export interface SignResult {
@@ -95,7 +105,17 @@ export async function sign(input: MediaInput, options: SignOptions): Promise<Sig
       bytes: parent,
     });
   }
-  const definition = buildManifestDefinition(options.manifest, {
+  const manifestInput: ManifestInput | undefined =
+    options.likeness === undefined
+      ? options.manifest
+      : {
+          ...options.manifest,
+          assertions: [
+            ...(options.manifest?.assertions ?? []).filter((a) => a.label !== LIKENESS_ASSERTION_LABEL),
+            likenessAssertion(options.likeness),
+          ],
+        };
+  const definition = buildManifestDefinition(manifestInput, {
     mime: format.mime,
     ...(ingredients.length ? { parentLabel: PARENT_LABEL } : {}),
   });

@@ -150,7 +150,7 @@ describe.skipIf(!present)('POST /likeness/check on the face fixtures', () => {
   }, 120_000);
 
   it('sees a person enrolled by another process on the next check (registry revision)', async () => {
-    const ad = await bannerAd(chip('leonard5'));
+    const ad = await bannerAd(chip('howard4'));
     const before = (await (await check(ad)).json()) as { decision: string };
     expect(before.decision).toBe('no-registered-person');
     // Another connection to the same database file, as the CLI would open.
@@ -159,8 +159,8 @@ describe.skipIf(!present)('POST /likeness/check on the face fixtures', () => {
     try {
       await enrollLikeness({
         registry: otherRegistry,
-        person: 'leonard',
-        images: [chip('leonard1'), chip('leonard2'), chip('leonard3')],
+        person: 'howard',
+        images: [chip('howard1'), chip('howard2'), chip('howard3')],
       });
     } finally {
       await other.close();
@@ -170,6 +170,6 @@ describe.skipIf(!present)('POST /likeness/check on the face fixtures', () => {
       persons: Array<{ person: string }>;
     };
     expect(after.decision).toBe('unauthorized');
-    expect(after.persons.map((p) => p.person)).toEqual(['leonard']);
+    expect(after.persons.map((p) => p.person)).toEqual(['howard']);
   }, 180_000);
 });
