@@ -6,6 +6,7 @@ import { UnsupportedFormatError } from '../errors.js';
 import { engineContextJson } from '../c2pa/context.js';
 import { ENGINE_READ_LIMIT } from '../c2pa/engine.js';
 import { readManifestStore } from '../c2pa/read.js';
+import { readSignerCertificates } from '../c2pa/signer-certificate.js';
 import { decodeImageRgb } from '../media/image.js';
 import { readMediaInput } from '../media/io.js';
 import { FORMATS, sniffFormat } from '../media/sniff.js';
@@ -18,7 +19,7 @@ import type { SignerSummary } from '../verify/types.js';
 import { FACE_MODEL_ID, detectFaces, type DetectedFace, type FaceBox } from './faces.js';
 import { DescriptorIndex, MATCH_DISTANCE, similarityOf } from './match.js';
 import { LIKENESS_ASSERTION_LABEL, parseLikenessDeclaration } from './declare.js';
-import { isAuthorizedSigner } from './signers.js';
+import { isAuthorizedSigner, spkiSha256Of } from './signers.js';
 import { detectVideoFaces } from './video.js';
 
 export type LikenessDecision = 'authorized' | 'unauthorized' | 'no-registered-person';
@@ -44,6 +45,12 @@ export interface LikenessPersonMatch {
 export interface LikenessProvenance {
   readonly verdict: ProvenanceVerdict;
   readonly signer?: SignerSummary;
+  /**
+   * SHA-256 of the signing certificate's public key (SPKI), read from the manifest's COSE x5chain, for
+   * a trusted signer: what authorised signers are matched on. Absent when it could not be read (then
+   * serial number, issuer and subject names are compared).
+   */
+  readonly signerSpkiSha256?: string;
   readonly manifestId?: string;
 }
 
@@ -297,6 +304,9 @@ export async function checkLikeness(
   const report =
     early === undefined ? await inspect(bytes, { ...inspectOptions, detector: hits.size > 0 }) : await early;
   const trusted = trustedSigner(report);
+  const store = await activeStore(bytes, format.mime, report, options);
+  const signerKey =
+    trusted === undefined || store === undefined ? undefined : signerKeyOf(store.bytes, report);
   const persons: LikenessPersonMatch[] = [...hits]
     .map(([person, h]) => {
       const p = loaded.persons.get(person);
@@ -307,7 +317,8 @@ export async function checkLikeness(
         similarity: similarityOf(h.distance),
         threshold: similarityOf(MATCH_DISTANCE),
         appearances: h.appearances,
-        authorizedSigner: trusted !== undefined && signers.some((s) => isAuthorizedSigner(trusted, s)),
+        authorizedSigner:
+          trusted !== undefined && signers.some((s) => isAuthorizedSigner(trusted, s, signerKey)),
       };
     })
     .sort((a, b) => b.similarity - a.similarity);
@@ -317,7 +328,7 @@ export async function checkLikeness(
       : persons.every((m) => m.authorizedSigner)
         ? 'authorized'
         : 'unauthorized';
-  const declaration = await readDeclaration(bytes, format.mime, report, options);
+  const declaration = store === undefined ? undefined : await readDeclaration(store);
   const shown = persons.map((m) => m.person);
   const declared: LikenessReport['declared'] =
     declaration === undefined
@@ -341,6 +352,7 @@ export async function checkLikeness(
     provenance: {
       verdict: report.verdict,
       ...(signer === undefined ? {} : { signer }),
+      ...(signerKey === undefined ? {} : { signerSpkiSha256: signerKey }),
       ...(report.manifestId === undefined ? {} : { manifestId: report.manifestId }),
     },
     ...(report.detection === undefined ? {} : { detector: report.detection }),
@@ -350,28 +362,40 @@ export async function checkLikeness(
 }
 
 /**
- * The `org.provmark.likeness` declaration of the active manifest: of the file itself, or of the
- * store recovered through the watermark. Undefined when there is none (or it is malformed).
+ * Where the active manifest store is: the file itself, or the store recovered through the watermark
+ * (from the repository or resolver it came from). Undefined when there is none.
  */
-async function readDeclaration(
+async function activeStore(
   bytes: Uint8Array,
   mime: string,
   report: ProvenanceReport,
   options: CheckLikenessOptions,
-): Promise<{ persons: readonly string[]; consentRef?: string } | undefined> {
-  let store: Uint8Array = bytes;
-  let storeMime = mime;
+): Promise<{ bytes: Uint8Array; mime: string } | undefined> {
   if (report.recovered !== undefined) {
-    const id = report.recovered.manifestId;
     const source = report.recovered.source === 'repository' ? options.repository : options.resolver;
-    const record = await source?.getManifest(id).catch(() => undefined);
-    if (record === undefined) return undefined;
-    store = record.manifestStore;
-    storeMime = FORMATS.c2pa.mime;
-  } else if (report.verification.state === 'absent' || report.verification.state === 'remote') {
+    const record = await source?.getManifest(report.recovered.manifestId).catch(() => undefined);
+    return record === undefined ? undefined : { bytes: record.manifestStore, mime: FORMATS.c2pa.mime };
+  }
+  const state = report.verification.state;
+  return state === 'absent' || state === 'remote' ? undefined : { bytes, mime };
+}
+
+/** The signing key fingerprint of the active manifest, from its COSE x5chain (undefined if unreadable). */
+function signerKeyOf(store: Uint8Array, report: ProvenanceReport): string | undefined {
+  try {
+    const [leaf] = readSignerCertificates(store, report.manifestId) ?? [];
+    return leaf === undefined ? undefined : spkiSha256Of(leaf);
+  } catch {
     return undefined;
   }
-  const read = await readManifestStore(store, storeMime, engineContextJson({}));
+}
+
+/** The `org.provmark.likeness` declaration of the active manifest; undefined when none (or malformed). */
+async function readDeclaration(store: {
+  bytes: Uint8Array;
+  mime: string;
+}): Promise<{ persons: readonly string[]; consentRef?: string } | undefined> {
+  const read = await readManifestStore(store.bytes, store.mime, engineContextJson({}));
   if (read.kind !== 'store') return undefined;
   const active = read.store.active_manifest;
   const manifest = active === undefined ? undefined : read.store.manifests[active];

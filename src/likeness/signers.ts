@@ -75,14 +75,29 @@ function serialOf(s: string | undefined): bigint | undefined {
   }
 }
 
+/** SHA-256 (lowercase hex) of a DER certificate's SubjectPublicKeyInfo: the key fingerprint. */
+export function spkiSha256Of(certificateDer: Uint8Array): string {
+  const cert = new X509Certificate(certificateDer);
+  return createHash('sha256')
+    .update(cert.publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex');
+}
+
 /**
- * Whether a manifest signer (as the engine reports it) is this authorised certificate: same serial
- * number, same issuer common name (or organisation) and same subject common name. Only meaningful for a
- * signer whose chain the engine found trusted: a certificate authority issues one serial number once
- * (RFC 5280 §4.1.2.2), while anyone can write these names and numbers into a self-signed certificate.
+ * Whether a manifest signer is this authorised certificate. With the signing certificate's key
+ * fingerprint (`signerSpkiSha256`, read from the manifest's COSE x5chain): the same public key, so a
+ * renewed certificate for the same key still counts and another key under the same names does not.
+ * Without it (the certificate could not be read from the store), the engine's summary: same serial
+ * number, issuer common name (or organisation) and subject common name. Only meaningful for a signer
+ * whose chain the engine found trusted: anyone can put any key and names in a self-signed certificate.
  */
-export function isAuthorizedSigner(signer: SignerSummary | undefined, authorised: AuthorizedSigner): boolean {
+export function isAuthorizedSigner(
+  signer: SignerSummary | undefined,
+  authorised: AuthorizedSigner,
+  signerSpkiSha256?: string,
+): boolean {
   if (signer === undefined) return false;
+  if (signerSpkiSha256 !== undefined) return signerSpkiSha256 === authorised.spkiSha256;
   const serial = serialOf(signer.serialNumber);
   if (serial === undefined || serial !== BigInt(`0x${authorised.serialNumber}`)) return false;
   const issuer = attribute(authorised.issuer, 'CN') ?? attribute(authorised.issuer, 'O');

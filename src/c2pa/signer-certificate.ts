@@ -1,0 +1,168 @@
+/**
+ * The certificate that signed the active manifest, read from the manifest store bytes: JUMBF boxes
+ * (ISO/IEC 19566-5; in JPEG carried in APP11 segments) down to the active manifest's claim signature,
+ * a COSE_Sign1 (RFC 9052 §4.2) whose `x5chain` header (label 33, RFC 9360 §2) holds the chain, leaf
+ * first. The engine reports the signer's names and serial number but not the certificate itself; a
+ * key fingerprint needs the DER. Pure parsing: the signature is not checked here (the engine does).
+ */
+import { Decoder, Tag } from 'cbor-x';
+
+/** UUID of a C2PA manifest store superbox (C2PA 2.x §11.1.4.2): 63327061-0011-0010-8000-00AA00389B71. */
+const STORE_UUID = Uint8Array.from(Buffer.from('6332706100110010800000aa00389b71', 'hex'));
+const HEADER_X5CHAIN = 33;
+const COSE_SIGN1_TAG = 18;
+
+interface Box {
+  readonly type: string;
+  /** Payload (after the header). */
+  readonly data: Uint8Array;
+}
+
+/** The boxes in `bytes`, in order; stops at the first malformed one. */
+function boxes(bytes: Uint8Array): Box[] {
+  const out: Box[] = [];
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let off = 0;
+  while (off + 8 <= bytes.length) {
+    let size = view.getUint32(off);
+    const type = String.fromCharCode(...bytes.subarray(off + 4, off + 8));
+    let header = 8;
+    if (size === 1) {
+      if (off + 16 > bytes.length) break;
+      size = Number(view.getBigUint64(off + 8));
+      header = 16;
+    } else if (size === 0) size = bytes.length - off;
+    if (size < header || off + size > bytes.length) break;
+    out.push({ type, data: bytes.subarray(off + header, off + size) });
+    off += size;
+  }
+  return out;
+}
+
+/** A JUMBF superbox's description (type UUID, label) and content boxes. */
+function superbox(data: Uint8Array): { uuid: Uint8Array; label?: string; contents: Box[] } | undefined {
+  const [desc, ...contents] = boxes(data);
+  if (desc?.type !== 'jumd' || desc.data.length < 17) return undefined;
+  const toggles = desc.data[16] as number;
+  let label: string | undefined;
+  if (toggles & 0x02) {
+    const end = desc.data.indexOf(0, 17);
+    if (end > 17) label = Buffer.from(desc.data.subarray(17, end)).toString('utf8');
+  }
+  return { uuid: desc.data.subarray(0, 16), ...(label === undefined ? {} : { label }), contents };
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+/**
+ * JPEG: the JUMBF boxes of the APP11 segments (common identifier "JP"), each box's packets joined in
+ * sequence order; the box header repeated in every packet after the first is dropped (19566-5 Annex B).
+ */
+function jpegJumbf(bytes: Uint8Array): Uint8Array[] {
+  const packets = new Map<number, Array<{ seq: number; body: Uint8Array }>>();
+  let off = 2;
+  while (off + 4 <= bytes.length && bytes[off] === 0xff) {
+    const marker = bytes[off + 1] as number;
+    if (marker === 0xd9 || marker === 0xda) break; // end of image, start of scan: no more metadata
+    if (marker >= 0xd0 && marker <= 0xd7) {
+      off += 2;
+      continue;
+    }
+    const length = ((bytes[off + 2] as number) << 8) | (bytes[off + 3] as number);
+    const seg = bytes.subarray(off + 4, off + 2 + length);
+    if (marker === 0xeb && seg.length >= 16 && seg[0] === 0x4a && seg[1] === 0x50) {
+      const instance = ((seg[2] as number) << 8) | (seg[3] as number);
+      const seq = new DataView(seg.buffer, seg.byteOffset + 4, 4).getUint32(0);
+      const list = packets.get(instance) ?? [];
+      list.push({ seq, body: seg.subarray(8) });
+      packets.set(instance, list);
+    }
+    off += 2 + length;
+  }
+  return [...packets.values()].map((list) => {
+    list.sort((a, b) => a.seq - b.seq);
+    const parts = list.map((p, i) => (i === 0 ? p.body : p.body.subarray(8)));
+    return Uint8Array.from(Buffer.concat(parts));
+  });
+}
+
+/** The manifest store superboxes in `bytes`: a bare store, JPEG APP11, or one found by its UUID. */
+function findStores(bytes: Uint8Array): Uint8Array[] {
+  const candidates: Uint8Array[] = [];
+  if (bytes[0] === 0xff && bytes[1] === 0xd8) candidates.push(...jpegJumbf(bytes));
+  else {
+    // Elsewhere the store is contiguous: its 'jumd' sits 8 bytes before the UUID, the 'jumb' 8 before that.
+    const at = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).indexOf(STORE_UUID);
+    if (at >= 16) {
+      const start = at - 16;
+      const size = new DataView(bytes.buffer, bytes.byteOffset + start, 4).getUint32(0);
+      if (size >= 16 && start + size <= bytes.length) candidates.push(bytes.subarray(start, start + size));
+    }
+  }
+  return candidates;
+}
+
+const cbor = new Decoder({ mapsAsObjects: false, useRecords: false });
+
+/** DER certificates of a COSE_Sign1's x5chain (protected header first, then unprotected). */
+function x5chain(coseBytes: Uint8Array): Uint8Array[] | undefined {
+  let cose: unknown = cbor.decode(coseBytes);
+  if (cose instanceof Tag && cose.tag === COSE_SIGN1_TAG) cose = cose.value;
+  if (!Array.isArray(cose) || cose.length !== 4) return undefined;
+  const [protectedBytes, unprotected] = cose as [unknown, unknown];
+  const headers: unknown[] = [];
+  if (protectedBytes instanceof Uint8Array && protectedBytes.length > 0)
+    headers.push(cbor.decode(protectedBytes));
+  headers.push(unprotected);
+  for (const h of headers) {
+    const chain = h instanceof Map ? (h.get(HEADER_X5CHAIN) as unknown) : undefined;
+    if (chain instanceof Uint8Array) return [chain];
+    if (Array.isArray(chain) && chain.length > 0 && chain.every((c) => c instanceof Uint8Array)) {
+      return chain as Uint8Array[];
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The signing certificate chain (DER, leaf first) of the active manifest in `bytes`: an asset with an
+ * embedded store, or a bare store (`application/c2pa`). `activeLabel` picks the manifest (the engine's
+ * `active_manifest`); without it, the last manifest of the store. Undefined when it cannot be found.
+ *
+ * @example
+ * ```ts
+ * const [leaf] = readSignerCertificates(bytes, store.active_manifest) ?? [];
+ * if (leaf) console.log(new X509Certificate(leaf).subject);
+ * ```
+ */
+export function readSignerCertificates(bytes: Uint8Array, activeLabel?: string): Uint8Array[] | undefined {
+  if (!(bytes instanceof Uint8Array)) throw new TypeError('Expected a Uint8Array for bytes');
+  for (const candidate of findStores(bytes)) {
+    const [top] = boxes(candidate);
+    const store = top?.type === 'jumb' ? superbox(top.data) : undefined;
+    if (store === undefined || !sameBytes(store.uuid, STORE_UUID)) continue;
+    const manifests = store.contents
+      .filter((b) => b.type === 'jumb')
+      .map((b) => superbox(b.data))
+      .filter((m) => m !== undefined);
+    const active =
+      activeLabel === undefined
+        ? manifests.at(-1)
+        : manifests.find((m) => m.label === activeLabel || activeLabel.endsWith(`/${m.label}`));
+    const signature = active?.contents
+      .filter((b) => b.type === 'jumb')
+      .map((b) => superbox(b.data))
+      .find((b) => b?.label === 'c2pa.signature');
+    const cose = signature?.contents.find((b) => b.type === 'cbor');
+    if (cose === undefined) continue;
+    try {
+      const chain = x5chain(cose.data);
+      if (chain) return chain.map((c) => Uint8Array.from(c));
+    } catch {
+      // Not CBOR we can read: no certificate from this store.
+    }
+  }
+  return undefined;
+}
