@@ -30,6 +30,27 @@ function contract(name: string, open: () => Promise<LikenessRegistry>) {
     let registry: LikenessRegistry;
     afterAll(async () => registry?.close());
 
+    it('changes its revision on every enrolment and removal, not on reads or a removal of nobody', async () => {
+      registry ??= await open();
+      const r0 = await registry.revision();
+      await registry.enroll({
+        person: 'rev-1',
+        model: FACE_MODEL_ID,
+        descriptors: [descriptor(11)],
+        signers: [],
+      });
+      const r1 = await registry.revision();
+      expect(r1).not.toBe(r0);
+      await registry.list();
+      await registry.descriptors();
+      expect(await registry.revision()).toBe(r1);
+      expect(await registry.remove('nobody')).toBe(false);
+      expect(await registry.revision()).toBe(r1);
+      await registry.remove('rev-1');
+      const r2 = await registry.revision();
+      expect(new Set([r0, r1, r2]).size).toBe(3);
+    });
+
     it('enrols, lists without descriptors, adds more, and remove deletes every descriptor', async () => {
       registry = await open();
       const creds = await generateDevCredentials({ alg: 'ed25519' });
@@ -134,5 +155,29 @@ describe('DescriptorIndex', () => {
     expect(index.search(descriptor(99))).toEqual([]);
     expect(index.search(descriptor(2), MATCH_DISTANCE)[0]).toEqual({ person: 'b', distance: 0 });
     expect(() => index.search(new Float32Array(4))).toThrow(RangeError);
+  });
+
+  it('gives the same people and distances as comparing every descriptor in full (column order, early exits)', () => {
+    const entries = Array.from({ length: 600 }, (_, i) => ({
+      person: `p${i % 150}`,
+      // Uneven column scales, so the variance ordering really permutes the columns.
+      descriptor: Float32Array.from(descriptor(i + 1), (v, k) => v * (k % 7 === 0 ? 3 : 0.5)),
+    }));
+    const index = new DescriptorIndex(entries);
+    for (let q = 0; q < 40; q++) {
+      const query = Float32Array.from(entries[q * 13]!.descriptor, (v, k) => v + ((q + k) % 5) * 0.004);
+      for (const max of [0.05, 0.3, MATCH_DISTANCE, 0.9]) {
+        const expected = new Map<string, number>();
+        for (const e of entries) {
+          let s = 0;
+          for (let k = 0; k < 128; k++) s += (query[k]! - e.descriptor[k]!) ** 2;
+          const d = Math.sqrt(s);
+          if (d <= max && d < (expected.get(e.person) ?? Infinity)) expected.set(e.person, d);
+        }
+        const got = index.search(query, max);
+        expect(got.map((g) => g.person).sort()).toEqual([...expected.keys()].sort());
+        for (const g of got) expect(g.distance).toBeCloseTo(expected.get(g.person)!, 4);
+      }
+    }
   });
 });
