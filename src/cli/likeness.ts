@@ -40,6 +40,13 @@ function formatReport(r: LikenessReport): string {
   }
   const s = r.provenance.signer;
   lines.push(`  provenance: ${r.provenance.verdict}${s?.commonName ? `, signed by ${s.commonName}` : ''}`);
+  if (r.declared) {
+    lines.push(
+      `  declared: ${r.declared.persons.join(', ')}${r.declared.consentRef ? ` (consent: ${r.declared.consentRef})` : ''}` +
+        `${r.declared.missing.length ? `; not seen: ${r.declared.missing.join(', ')}` : ''}` +
+        `${r.declared.undeclared.length ? `; shown, not declared: ${r.declared.undeclared.join(', ')}` : ''}`,
+    );
+  }
   return `${lines.join('\n')}\n`;
 }
 
@@ -252,6 +259,7 @@ export function registerLikeness(program: Command): void {
                   faces: r.faces,
                   persons: r.persons,
                   provenance: r.provenance,
+                  ...(r.declared ? { declared: r.declared } : {}),
                   ...(r.video ? { video: r.video } : {}),
                   ...(r.detector ? { detector: { label: r.detector.label, score: r.detector.score } } : {}),
                 });

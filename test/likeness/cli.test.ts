@@ -87,6 +87,52 @@ describe.skipIf(!present)('likeness CLI on the face fixtures', () => {
     expect((a!.persons as Array<{ person: string }>)[0]!.person).toBe('amy');
     expect(b).toMatchObject({ file: other, decision: 'no-registered-person' });
 
+    // The brand's agency protects the ad declaring who it depicts: authorized, with the declaration.
+    const key = join(dir, 'agency.key.pem');
+    const chain = join(dir, 'agency.chain.pem');
+    const ca = join(dir, 'agency-ca.pem');
+    await writeFile(key, creds.signerKeyPem);
+    await writeFile(chain, creds.chainPem);
+    await writeFile(ca, creds.caCertPem);
+    const official = join(dir, 'official.jpg');
+    const prot = await runCli([
+      'protect',
+      ad,
+      '-o',
+      official,
+      '--key',
+      key,
+      '--cert',
+      chain,
+      '--db',
+      db,
+      '--depicts',
+      'amy',
+      '--consent-ref',
+      'contract C-7',
+    ]);
+    expect(prot.code).toBe(0);
+    const ok = await runCli(['likeness', 'check', '--db', db, '--trust', ca, '--json', official]);
+    expect(ok.code).toBe(0);
+    expect(jsonLines(ok.stdout)[0]).toMatchObject({
+      decision: 'authorized',
+      declared: { persons: ['amy'], consentRef: 'contract C-7', missing: [], undeclared: [], trusted: true },
+    });
+    const noDepicts = await runCli([
+      'sign',
+      ad,
+      '-o',
+      join(dir, 'x.jpg'),
+      '--key',
+      key,
+      '--cert',
+      chain,
+      '--consent-ref',
+      'C-7',
+    ]);
+    expect(noDepicts.code).toBe(2);
+    expect(noDepicts.stderr).toContain('--consent-ref needs --depicts');
+
     const removed = await runCli(['likeness', 'remove', '--person', 'amy', '--db', db]);
     expect(removed.code).toBe(0);
     const after = await runCli(['likeness', 'check', '--db', db, ad]);
