@@ -109,6 +109,52 @@ describe.skipIf(!present || !ffmpeg)('likeness check on video', () => {
     expect(r.summary).toMatch(/at 4(\.0)?–6(\.[0-9])? s/);
   }, 180_000);
 
+  it('turns frames of a rotated phone-style video upright before looking (as players do)', async () => {
+    // Stored turned 90° clockwise with a display rotation that turns it back: sideways, no face is found.
+    const upright = await faceVideo({ face: chip('sheldon5'), from: 0, to: 10, seconds: 3 });
+    const { mkdtemp, writeFile, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = await mkdtemp(join(tmpdir(), 'likeness-rot-'));
+    try {
+      await writeFile(join(dir, 'up.mp4'), upright);
+      await runFfmpeg([
+        '-i',
+        join(dir, 'up.mp4'),
+        '-vf',
+        'transpose=1',
+        '-c:v',
+        'libx264',
+        '-preset',
+        'veryfast',
+        '-y',
+        join(dir, 'cw.mp4'),
+      ]);
+      await runFfmpeg([
+        '-i',
+        join(dir, 'cw.mp4'),
+        '-c',
+        'copy',
+        '-metadata:s:v:0',
+        'rotate=90',
+        '-y',
+        join(dir, 'tagged.mp4'),
+      ]);
+      const sideways = await detectVideoFaces(join(dir, 'cw.mp4'));
+      expect(sideways.frames.every((f) => f.faces.length === 0)).toBe(true);
+      const r = await checkLikeness(join(dir, 'tagged.mp4'), { registry });
+      expect(r.video?.framesSampled).toBe(6);
+      expect(r.persons.map((m) => m.person)).toEqual(['sheldon']);
+      expect(r.persons[0]!.appearances.length).toBe(6);
+      // Boxes are in the displayed (landscape) grid.
+      expect(
+        r.persons[0]!.appearances[0]!.box.x + r.persons[0]!.appearances[0]!.box.width,
+      ).toBeLessThanOrEqual(640);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
+
   it('no-registered-person for a video of someone else only', async () => {
     const mp4 = await faceVideo({ face: chip('penny2'), from: 0, to: 10 });
     const r = await checkLikeness(mp4, { registry });
