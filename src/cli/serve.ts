@@ -103,6 +103,8 @@ export function registerServe(program: Command): void {
                   ...(opts.watermarkKey === undefined ? {} : { watermarkKey: opts.watermarkKey }),
                 }
               : false,
+            // POST /likeness/check trusts the same anchors as the page (an authorised signer must chain to one).
+            likeness: trustFromFlags(opts) ? { trust: trustFromFlags(opts)! } : true,
           });
         } catch (err) {
           await repository.close();
