@@ -14,8 +14,7 @@
  * Exits 1 when a target is missed.
  */
 import { spawn } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -93,29 +92,23 @@ async function generate(dir: string): Promise<{ files: string; db: string; ca: s
   return { files, db, ca };
 }
 
-/** RSS in kB of `pid` and all its descendants, from /proc. */
+/**
+ * RSS in kB of `pid` and all its descendants, from /proc (worker threads share their process's RSS; children are
+ * followed through /proc/PID/task/TID/children, so the sampler reads a few files, not every process's status).
+ */
 async function treeRssKb(pid: number): Promise<number> {
-  const parents = new Map<number, number>();
-  const rss = new Map<number, number>();
-  for (const name of await readdir('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
+  let total = 0;
+  const pending = [pid];
+  while (pending.length) {
+    const p = pending.pop()!;
     try {
-      const status = readFileSync(`/proc/${name}/status`, 'utf8');
-      const ppid = Number(/^PPid:\s+(\d+)/m.exec(status)?.[1]);
-      const vm = Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0);
-      parents.set(Number(name), ppid);
-      rss.set(Number(name), vm);
+      total += Number(/^VmRSS:\s+(\d+)/m.exec(await readFile(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0);
+      for (const tid of await readdir(`/proc/${p}/task`)) {
+        const kids = await readFile(`/proc/${p}/task/${tid}/children`, 'utf8').catch(() => '');
+        for (const k of kids.split(/\s+/)) if (k) pending.push(Number(k));
+      }
     } catch {
       // the process ended while we looked
-    }
-  }
-  let total = 0;
-  for (const [p] of rss) {
-    for (let q: number | undefined = p; q !== undefined && q > 1; q = parents.get(q)) {
-      if (q === pid) {
-        total += rss.get(p)!;
-        break;
-      }
     }
   }
   return total;
