@@ -111,7 +111,13 @@ async function* runInWorkers<K extends BatchKind>(
   };
 
   const spawn = (): Slot => {
-    const worker = new Worker(entry.code, { eval: true, workerData: { kind, options, entry: entry.url } });
+    // The cores are shared out: N workers each get cores/N threads for the detector's WebAssembly runtime, so
+    // two workers on two cores do not start four inference threads.
+    const detectorThreads = Math.max(1, Math.floor(availableParallelism() / jobs));
+    const worker = new Worker(entry.code, {
+      eval: true,
+      workerData: { kind, options, entry: entry.url, detectorThreads },
+    });
     const slot: Slot = { worker, tasks: new Map(), closing: false, exited: false };
     worker.on('message', (m: FromWorker) => {
       if (m.type === 'fatal') {

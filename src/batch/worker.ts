@@ -4,13 +4,20 @@
  * file. Protocol: in `{ index, path }` or `{ close: true }`; out `{ ready }`, `{ fatal }` or `{ index, report | error }`.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { setDetectorThreads } from '../detect/model.js';
 import { createTaskRunner, toBatchError, type TaskRunner } from './tasks.js';
 import type { BatchKind, BatchTaskOptions } from './types.js';
 import type { ToWorker, FromWorker } from './protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('src/batch/worker is a worker-thread entry, not a module to import');
-const { kind, options } = workerData as { kind: BatchKind; options: BatchTaskOptions[BatchKind] };
+const { kind, options, detectorThreads } = workerData as {
+  kind: BatchKind;
+  options: BatchTaskOptions[BatchKind];
+  detectorThreads: number;
+};
+// Before the first detection: the runtime reads its thread count once.
+setDetectorThreads(detectorThreads);
 const send = (m: FromWorker): void => port.postMessage(m);
 
 const runner: Promise<TaskRunner<BatchKind> | undefined> = createTaskRunner(kind, options).then(
