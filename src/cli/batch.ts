@@ -196,7 +196,10 @@ export async function runBatchCommand<K extends BatchKind>(
 
   const codes = new Map<number, number>();
   const verdicts = new Map<string, number>();
-  let errors = 0;
+  // Files that could not be read, by error code: thrown errors and reports that carry one (an unsupported format in a
+  // walked folder) alike, so the summary's error count is every file that got no verdict.
+  const errorCodes = new Map<string, number>();
+  const countError = (code: string) => errorCodes.set(code, (errorCodes.get(code) ?? 0) + 1);
   let count = 0;
   const start = performance.now();
 
@@ -214,7 +217,7 @@ export async function runBatchCommand<K extends BatchKind>(
       // Erase the bar only when this line goes to the terminal it is drawn on.
       if (!json || (out === process.stdout && process.stdout.isTTY)) progress.clear();
       if (item.error) {
-        errors++;
+        countError(item.error.code);
         code = EXIT.usage;
         if (json)
           await write(out, `${JSON.stringify({ file: item.path, index: item.index, error: item.error })}\n`);
@@ -222,7 +225,8 @@ export async function runBatchCommand<K extends BatchKind>(
       } else {
         code = presenter.exitCode(item.report);
         const verdict = presenter.verdict(item.report);
-        verdicts.set(verdict, (verdicts.get(verdict) ?? 0) + 1);
+        if (verdict.startsWith('error ')) countError(verdict.slice('error '.length));
+        else verdicts.set(verdict, (verdicts.get(verdict) ?? 0) + 1);
         if (json) await write(out, `${JSON.stringify(presenter.json(item.path, item.index, item.report))}\n`);
         else {
           const h = presenter.human(item.path, item.report);
@@ -244,10 +248,13 @@ export async function runBatchCommand<K extends BatchKind>(
   if (!single) {
     const seconds = (performance.now() - start) / 1000;
     const parts = [...verdicts].sort((a, b) => b[1] - a[1]).map(([v, n]) => `${v} ${n}`);
+    const errors = [...errorCodes.values()].reduce((a, b) => a + b, 0);
+    const byCode = [...errorCodes].sort((a, b) => b[1] - a[1]).map(([c, n]) => `${c} ${n}`);
     process.stderr.write(
       `provmark: ${count} file${count === 1 ? '' : 's'} in ${seconds.toFixed(1)} s ` +
         `(${(count / Math.max(seconds, 1e-3)).toFixed(1)} files/s, ${jobs === 0 ? 'no worker threads' : `${jobs} worker${jobs === 1 ? '' : 's'}`}): ` +
-        `${parts.length ? parts.join(', ') : 'no results'}; ${errors} error${errors === 1 ? '' : 's'}` +
+        `${parts.length ? parts.join(', ') : 'no verdicts'}; ${errors} error${errors === 1 ? '' : 's'}` +
+        `${byCode.length ? ` (${byCode.join(', ')})` : ''}` +
         `${skipped ? `; ${skipped} skipped (already in ${flags.resume})` : ''}\n`,
     );
   }

@@ -217,3 +217,17 @@ describe('CLI faults (issue 15)', () => {
     expect(r.stderr).not.toContain('ERR_INTERNAL');
   });
 });
+
+describe('the summary line', () => {
+  it('counts a walked file that is not media as an error, with its code, and exits 2', async () => {
+    const folder = join(dir, 'mixed');
+    await mkdir(folder, { recursive: true });
+    await writeFile(join(folder, 'photo.jpg'), await photoLike(320, 240, 9));
+    await writeFile(join(folder, 'notes.txt'), 'not media at all\n');
+    const r = await runCli(['inspect', folder, '--no-progress', '--jobs', '1']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /provmark: 2 files in .*: no-provenance 1; 1 error \(ERR_UNSUPPORTED_FORMAT 1\)/,
+    );
+  });
+});
