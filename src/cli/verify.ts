@@ -68,6 +68,19 @@ function describe(file: string, r: VerifyReport): string {
       );
     for (const b of m.softBindings)
       lines.push(`  soft binding: ${b.alg}${b.softBindingId ? ` id ${b.softBindingId}` : ''}`);
+    for (const id of m.identities) {
+      const who =
+        id.signer?.commonName ??
+        id.verifiedIdentities.map((v) => v.name ?? v.username ?? v.uri).find(Boolean) ??
+        id.issuer ??
+        '?';
+      const how = id.validated
+        ? id.state === 'trusted'
+          ? 'validated, trusted'
+          : 'validated, not trusted'
+        : 'not validated';
+      lines.push(`  identity: ${who} (${id.sigType ?? 'unknown signature type'}; ${how})`);
+    }
   }
   for (const st of r.statuses.filter((x) => x.kind === 'failure'))
     lines.push(`  ✗ ${st.code}: ${st.explanation}`);

@@ -1,6 +1,7 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { jsonLines, runCli } from '../helpers/cli.js';
 import { makeImage } from '../helpers/media.js';
@@ -168,5 +169,16 @@ describe('provmark keygen / sign / verify', () => {
     ]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('ERR_INVALID_MANIFEST');
+  });
+});
+
+const cawg = resolve(__dirname, '../../../shared/fixtures/c2pa/c2pa-rs/cawg');
+describe.skipIf(!existsSync(cawg))('provmark verify on CAWG identity files (../shared/fixtures)', () => {
+  it('names each identity assertion and whether it validated, without calling the file invalid', async () => {
+    const r = await runCli(['verify', join(cawg, 'extra_field.jpg'), join(cawg, 'valid_time_stamp.jpg')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('extra_field.jpg: VALID');
+    expect(r.stdout).toContain('identity: C2PA Signer (cawg.x509.cose; validated, not trusted)');
+    expect(r.stdout).toMatch(/identity: First-Name Last-Name \(cawg\.identity_claims_aggregation; validated/);
   });
 });
