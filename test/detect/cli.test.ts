@@ -34,7 +34,9 @@ describe('provmark detect', () => {
       .join('')
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      // Several files are judged in parallel and each line is written as its file completes: `index` gives the order.
+      .sort((a, b) => (a.index as number) - (b.index as number));
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatchObject({ file: files[0], label: 'likely-synthetic' });
     expect((lines[0]!.evidence as { source: string }[])[0]!.source).toBe('PNG tEXt "parameters"');
