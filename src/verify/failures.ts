@@ -73,3 +73,15 @@ export function describeCredentialFailure(code: string): string {
       return code;
   }
 }
+
+/**
+ * The `inspect` word for a store the engine finds invalid, by the strongest class among its failures (the active
+ * manifest's and its ingredients'): a changed file is `tampered`, an unacceptable certificate is
+ * `invalid-credential`, anything else `invalid`.
+ */
+export function invalidVerdictOf(
+  statuses: readonly ValidationStatus[],
+): 'tampered' | 'invalid-credential' | 'invalid' {
+  const cls = failureClassOf(statuses);
+  return cls === 'integrity' ? 'tampered' : cls === 'credential' ? 'invalid-credential' : 'invalid';
+}

@@ -15,11 +15,11 @@ import type { ManifestRepository } from '../repository/types.js';
 import type { MediaFormat, MediaInput } from '../types.js';
 import type { MediaWatermarkReading } from '../watermark/media.js';
 import { SOFT_BINDING_ALG, softBindingValue, type SoftBindingId } from '../watermark/softbinding.js';
-import { describeCredentialFailure, failureClassOf, type FailureClass } from './failures.js';
-import { statusesOf, summariseManifest } from './summary.js';
+import { describeCredentialFailure, failureClassOf, invalidVerdictOf } from './failures.js';
 import { resolveTrust, type TrustOptions } from './trust.js';
 import type { ManifestReport, ManifestSummary, ValidationStatus, VerifyReport } from './types.js';
-import { stateSettingAside, verify } from './verify.js';
+import { validateRecovered } from './state.js';
+import { verify } from './verify.js';
 
 /**
  * - `verified`: intact, signed by a trusted signer;
@@ -43,18 +43,12 @@ export type ProvenanceVerdict =
   | 'recovered'
   | 'no-provenance';
 
-const INVALID_VERDICT: Record<FailureClass, ProvenanceVerdict> = {
-  integrity: 'tampered',
-  credential: 'invalid-credential',
-  other: 'invalid',
-};
-
 /** Verdict for an invalid store: by its strongest failure class, the active manifest's and the ingredients'. */
 function invalidVerdict(
   statuses: readonly ValidationStatus[],
   ingredients: ManifestReport['ingredients'],
 ): ProvenanceVerdict {
-  return INVALID_VERDICT[failureClassOf([...statuses, ...ingredients.flatMap((i) => i.statuses)]) ?? 'other'];
+  return invalidVerdictOf([...statuses, ...ingredients.flatMap((i) => i.statuses)]);
 }
 
 export interface InspectOptions {
@@ -101,14 +95,6 @@ export interface ProvenanceReport {
   /** Set when the file could not be examined at all (corrupt, unsupported). */
   readonly error?: { readonly code: string; readonly message: string };
 }
-
-/** Hard-binding failures that are expected for a derivative of a signed asset. */
-const HARD_BINDING_MISMATCH = new Set([
-  'assertion.dataHash.mismatch',
-  'assertion.bmffHash.mismatch',
-  'assertion.boxesHash.mismatch',
-  'assertion.collectionHash.mismatch',
-]);
 
 /**
  * Tell what is known about a file's provenance.
@@ -296,29 +282,13 @@ async function recover(
         crJson: true,
       });
       if (read.kind !== 'store') continue;
-      const all = statusesOf(read.store.validation_results?.activeManifest, read.store.validation_status);
-      const hardBinding = (s: ValidationStatus) => s.kind === 'failure' && HARD_BINDING_MISMATCH.has(s.code);
-      const statuses = all.filter((s) => !hardBinding(s));
-      const activeManifest = summariseManifest(read.store, read.crJson, all);
-      // The recovered manifest must itself declare the id we looked up, or the repository answered wrongly.
-      const declares =
-        activeManifest?.softBindings.some((b) => b.alg === SOFT_BINDING_ALG && b.softBindingId === id) ??
-        false;
-      const extra: ValidationStatus[] = declares
-        ? []
-        : [
-            {
-              code: 'provmark.softBinding.mismatch',
-              explanation: `the recovered manifest does not declare soft-binding id ${id}`,
-              kind: 'failure',
-            },
-          ];
+      const { state, statuses, activeManifest } = validateRecovered(read.store, read.crJson, id);
       return {
         manifestId: activeManifest?.manifestId ?? match.manifestId,
         source,
         // The engine's state of the store, with the derivative's expected binding mismatch set aside.
-        state: declares ? stateSettingAside(read.store, all, hardBinding) : 'invalid',
-        statuses: [...extra, ...statuses],
+        state,
+        statuses,
         activeManifest,
         derivative: true,
         matches: matches.map((x) => x.manifestId),

@@ -8,6 +8,7 @@ import { readMediaInput } from '../media/io.js';
 import { FORMATS, sniffFormat, type FormatInfo } from '../media/sniff.js';
 import type { MediaInput } from '../types.js';
 import { ingredientValidations, statusesOf, summariseManifest } from './summary.js';
+import { engineState, stateSettingAside } from './state.js';
 import { resolveTrust, type TrustOptions } from './trust.js';
 import type { ManifestReport, ValidationStatus, VerifyReport } from './types.js';
 
@@ -149,50 +150,6 @@ function storeReport(
     ingredients: ingredientValidations(store),
     ...(sidecar ? { sidecar } : {}),
   };
-}
-
-/**
- * The engine's verdict over the whole store (active manifest and every ingredient), C2PA 2.x §15.
- * It is never re-derived from the status codes: the engine weighs codes (CAWG identity results,
- * ingredient deltas) that a code list alone cannot. A store without one (no engine build seen
- * so far omits it) is treated as invalid.
- */
-export function engineState(store: EngineStore): ManifestReport['state'] {
-  switch (store.validation_state) {
-    case 'Trusted':
-      return 'trusted';
-    case 'Valid':
-      return 'valid';
-    default:
-      return 'invalid';
-  }
-}
-
-/**
- * The engine's state of a store read on its own (a sidecar, a recovered manifest), once provmark
- * sets aside failures that come only from the asset not being beside the store (`setAside`: the
- * hard-binding mismatch that provmark checks itself, or expects for a derivative). Only an
- * `Invalid` store whose every other failure is `signingCredential.untrusted` moves up, to
- * `trusted` when the engine also reported `signingCredential.trusted`, else `valid`; any other
- * failure keeps the engine's `invalid`. Never raises a `Valid` store to `trusted`.
- */
-export function stateSettingAside(
-  store: EngineStore,
-  statuses: readonly ValidationStatus[],
-  setAside: (status: ValidationStatus) => boolean,
-): ManifestReport['state'] {
-  const state = engineState(store);
-  if (state !== 'invalid') return state;
-  const rest = statuses.filter((st) => st.kind === 'failure' && !setAside(st));
-  if (rest.some((st) => st.code !== 'signingCredential.untrusted')) return 'invalid';
-  if (
-    (store.validation_results?.ingredientDeltas ?? []).some((d) =>
-      (d.validationDeltas?.failure ?? []).some((f) => f.code !== 'signingCredential.untrusted'),
-    )
-  )
-    return 'invalid';
-  if (!statuses.some((st) => st.kind === 'failure' && setAside(st))) return 'invalid';
-  return statuses.some((st) => st.code === 'signingCredential.trusted') ? 'trusted' : 'valid';
 }
 
 /** JUMBF box type of a C2PA manifest store (C2PA 2.x §11.1.4.2: UUID 63327061-0011-0010-8000-00AA00389B71). */

@@ -4,12 +4,11 @@
  *
  * The words and rules are `inspect()`'s (src/verify/inspect.ts): the engine's `validation_state`
  * decides valid or not, and an invalid manifest is sorted by its failures (src/verify/failures.ts,
- * shared). `engineState` and `stateSettingAside` of src/verify/verify.ts live in a module that reads
- * files through Node, so they cannot be bundled; the two small copies here are checked against
- * those functions by test/page/verdict.test.ts.
+ * shared). The state rules (src/verify/state.ts) are the very functions `verify()` and `inspect()` use.
  */
 import type { EngineStore } from '../../c2pa/read.js';
-import { failureClassOf } from '../../verify/failures.js';
+import { invalidVerdictOf } from '../../verify/failures.js';
+import { engineState, validateRecovered } from '../../verify/state.js';
 import { ingredientValidations, statusesOf, summariseManifest } from '../../verify/summary.js';
 import type { IngredientValidation, ManifestSummary, ValidationStatus } from '../../verify/types.js';
 import { SOFT_BINDING_ALG } from '../../watermark/softbinding.js';
@@ -66,44 +65,9 @@ export const VERDICT_TEXT: Readonly<Record<PageVerdict, { readonly title: string
     },
   };
 
-/** Hard-binding failures that are expected for a derivative of a signed asset. */
-export const HARD_BINDING_MISMATCH: ReadonlySet<string> = new Set([
-  'assertion.dataHash.mismatch',
-  'assertion.bmffHash.mismatch',
-  'assertion.boxesHash.mismatch',
-  'assertion.collectionHash.mismatch',
-]);
+export { engineState, stateSettingAside } from '../../verify/state.js';
 
 export type ManifestState = 'invalid' | 'valid' | 'trusted';
-
-/** The engine's verdict over the whole store (as verify.ts `engineState`). */
-export function engineState(store: EngineStore): ManifestState {
-  return store.validation_state === 'Trusted'
-    ? 'trusted'
-    : store.validation_state === 'Valid'
-      ? 'valid'
-      : 'invalid';
-}
-
-/**
- * The engine's state of a store read on its own, with failures that only come from the asset not
- * being beside it set aside (as verify.ts `stateSettingAside`): an Invalid store moves up only when
- * every other failure, its ingredients' included, is `signingCredential.untrusted`.
- */
-export function stateSettingAside(
-  store: EngineStore,
-  statuses: readonly ValidationStatus[],
-  setAside: (status: ValidationStatus) => boolean,
-): ManifestState {
-  const state = engineState(store);
-  if (state !== 'invalid') return state;
-  const others = (s: { code: string; kind?: string }) => s.code !== 'signingCredential.untrusted';
-  if (statuses.some((s) => s.kind === 'failure' && !setAside(s) && others(s))) return 'invalid';
-  const deltas = store.validation_results?.ingredientDeltas ?? [];
-  if (deltas.some((d) => (d.validationDeltas?.failure ?? []).some(others))) return 'invalid';
-  if (!statuses.some((s) => s.kind === 'failure' && setAside(s))) return 'invalid';
-  return statuses.some((s) => s.code === 'signingCredential.trusted') ? 'trusted' : 'valid';
-}
 
 export interface ValidatedStore {
   readonly state: ManifestState;
@@ -132,35 +96,16 @@ export function validatedStore(store: EngineStore, crJson: unknown): ValidatedSt
  * (the file is a derivative), and the manifest must declare the id that was looked up.
  */
 export function recoveredStore(store: EngineStore, crJson: unknown, id: string): ValidatedStore {
-  const all = statusesOf(store.validation_results?.activeManifest, store.validation_status);
-  const hardBinding = (s: ValidationStatus) => s.kind === 'failure' && HARD_BINDING_MISMATCH.has(s.code);
-  const kept = all.filter((s) => !hardBinding(s));
-  const activeManifest = summariseManifest(store, crJson, all);
-  const declares =
-    activeManifest?.softBindings.some((b) => b.alg === SOFT_BINDING_ALG && b.softBindingId === id) ?? false;
-  const statuses: ValidationStatus[] = declares
-    ? kept
-    : [
-        {
-          code: 'provmark.softBinding.mismatch',
-          explanation: `the recovered manifest does not declare soft-binding id ${id}`,
-          kind: 'failure',
-        },
-        ...kept,
-      ];
   return {
-    state: declares ? stateSettingAside(store, all, hardBinding) : 'invalid',
-    statuses,
+    ...validateRecovered(store, crJson, id),
     ingredients: ingredientValidations(store),
-    activeManifest,
     manifestCount: Object.keys(store.manifests ?? {}).length,
   };
 }
 
 /** An invalid store's verdict by its strongest failure class: integrity, credential, other. */
 export function invalidVerdict(v: Pick<ValidatedStore, 'statuses' | 'ingredients'>): PageVerdict {
-  const cls = failureClassOf([...v.statuses, ...v.ingredients.flatMap((i) => i.statuses)]);
-  return cls === 'integrity' ? 'tampered' : cls === 'credential' ? 'invalid-credential' : 'invalid';
+  return invalidVerdictOf([...v.statuses, ...v.ingredients.flatMap((i) => i.statuses)]);
 }
 
 /** The soft-binding id the manifest declares for provmark's watermark, if any. */
