@@ -10,7 +10,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { RepositoryError, isProvmarkError } from '../errors.js';
 import { checkPersonId } from '../likeness/declare.js';
 import { openRepository } from './open.js';
-import { postgresConnectionOf, PostgresRepository } from './postgres.js';
+import { inTransaction, postgresConnectionOf, PostgresRepository } from './postgres.js';
 import { sqliteConnectionOf, SqliteRepository } from './sqlite.js';
 
 /** A certificate whose holder may publish media showing a person. */
@@ -361,47 +361,41 @@ class PostgresLikenessRegistry implements LikenessRegistry {
   async enroll(e: LikenessEnrollment): Promise<LikenessPerson> {
     checkEnrollment(e);
     const t = this.#t();
-    const client = await t.pool.connect().catch((err: unknown) => {
-      throw wrap(err, 'connect');
-    });
     try {
-      await client.query('BEGIN');
-      await client.query(
-        `INSERT INTO ${t.p} (person_id, name) VALUES ($1, $2)
-         ON CONFLICT (person_id) DO UPDATE SET name = coalesce(EXCLUDED.name, ${t.p}.name)`,
-        [e.person, e.name ?? null],
-      );
-      for (const d of e.descriptors) {
-        await client.query(`INSERT INTO ${t.d} (person_id, model, descriptor) VALUES ($1, $2, $3)`, [
-          e.person,
-          e.model,
-          toBlob(d),
-        ]);
-      }
-      for (const s of e.signers) {
+      return await inTransaction(t.pool, async (client) => {
         await client.query(
-          `INSERT INTO ${t.s} (person_id, certificate_sha256, spki_sha256, subject, issuer, serial_number, certificate)
-           VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (person_id, certificate_sha256) DO NOTHING`,
-          [
-            e.person,
-            s.certificateSha256,
-            s.spkiSha256,
-            s.subject,
-            s.issuer,
-            s.serialNumber,
-            s.certificatePem,
-          ],
+          `INSERT INTO ${t.p} (person_id, name) VALUES ($1, $2)
+           ON CONFLICT (person_id) DO UPDATE SET name = coalesce(EXCLUDED.name, ${t.p}.name)`,
+          [e.person, e.name ?? null],
         );
-      }
-      await this.#bump(client, t);
-      const out = await this.#person(client, t, e.person);
-      await client.query('COMMIT');
-      return out as LikenessPerson;
+        for (const d of e.descriptors) {
+          await client.query(`INSERT INTO ${t.d} (person_id, model, descriptor) VALUES ($1, $2, $3)`, [
+            e.person,
+            e.model,
+            toBlob(d),
+          ]);
+        }
+        for (const s of e.signers) {
+          await client.query(
+            `INSERT INTO ${t.s} (person_id, certificate_sha256, spki_sha256, subject, issuer, serial_number, certificate)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (person_id, certificate_sha256) DO NOTHING`,
+            [
+              e.person,
+              s.certificateSha256,
+              s.spkiSha256,
+              s.subject,
+              s.issuer,
+              s.serialNumber,
+              s.certificatePem,
+            ],
+          );
+        }
+        await this.#bump(client, t);
+        const out = await this.#person(client, t, e.person);
+        return out as LikenessPerson;
+      });
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
       throw wrap(err, `enroll ${e.person}`);
-    } finally {
-      client.release();
     }
   }
 
@@ -429,22 +423,16 @@ class PostgresLikenessRegistry implements LikenessRegistry {
   async remove(person: string): Promise<boolean> {
     checkPersonId(person);
     const t = this.#t();
-    const client = await t.pool.connect().catch((err: unknown) => {
-      throw wrap(err, 'connect');
-    });
     try {
-      await client.query('BEGIN');
-      await client.query(`DELETE FROM ${t.d} WHERE person_id = $1`, [person]);
-      await client.query(`DELETE FROM ${t.s} WHERE person_id = $1`, [person]);
-      const r = await client.query(`DELETE FROM ${t.p} WHERE person_id = $1`, [person]);
-      if ((r.rowCount ?? 0) > 0) await this.#bump(client, t);
-      await client.query('COMMIT');
-      return (r.rowCount ?? 0) > 0;
+      return await inTransaction(t.pool, async (client) => {
+        await client.query(`DELETE FROM ${t.d} WHERE person_id = $1`, [person]);
+        await client.query(`DELETE FROM ${t.s} WHERE person_id = $1`, [person]);
+        const r = await client.query(`DELETE FROM ${t.p} WHERE person_id = $1`, [person]);
+        if ((r.rowCount ?? 0) > 0) await this.#bump(client, t);
+        return (r.rowCount ?? 0) > 0;
+      });
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
       throw wrap(err, `remove ${person}`);
-    } finally {
-      client.release();
     }
   }
 

@@ -272,12 +272,7 @@ export class PostgresRepository implements ManifestRepository {
       }
       return { created: false, record: stored };
     } catch (err) {
-      // A SQL error (five-character SQLSTATE) leaves the connection usable after ROLLBACK; anything
-      // else (socket closed, timeout) means the connection must not go back to the pool.
-      const sqlState = (err as { code?: unknown }).code;
-      if (!(typeof sqlState === 'string' && /^[0-9A-Z]{5}$/.test(sqlState)) && !isProvmarkError(err)) {
-        broken = err instanceof Error ? err : new Error(String(err));
-      }
+      broken = brokenConnection(err);
       await client.query('ROLLBACK').catch(() => undefined);
       throw toRepositoryError(err, `store ${r.manifestId} in ${this.#where}`);
     } finally {
@@ -439,4 +434,37 @@ function toRepositoryError(err: unknown, action: string): Error {
     details: { pgCode },
     cause: err,
   });
+}
+
+/**
+ * The error to release a client with after `err`: a SQL error (five-character SQLSTATE) or a provmark check
+ * leaves the connection usable after ROLLBACK; anything else (socket closed, timeout) means the connection must
+ * not go back to the pool.
+ */
+function brokenConnection(err: unknown): Error | undefined {
+  const sqlState = (err as { code?: unknown }).code;
+  if ((typeof sqlState === 'string' && /^[0-9A-Z]{5}$/.test(sqlState)) || isProvmarkError(err))
+    return undefined;
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+/**
+ * Run `work` in one transaction on a client of `pool`: BEGIN, then COMMIT when it resolves; on any error ROLLBACK,
+ * release the client (discarding a broken connection) and rethrow the error as it is, for the caller to word.
+ */
+export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    const out = await work(client);
+    await client.query('COMMIT');
+    return out;
+  } catch (err) {
+    broken = brokenConnection(err);
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release(broken);
+  }
 }
