@@ -6,9 +6,8 @@
  * key fingerprint needs the DER. Pure parsing: the signature is not checked here (the engine does).
  */
 import { Decoder, Tag } from 'cbor-x';
+import { C2PA_STORE_UUID } from './store-uuid.js';
 
-/** UUID of a C2PA manifest store superbox (C2PA 2.x §11.1.4.2): 63327061-0011-0010-8000-00AA00389B71. */
-const STORE_UUID = Uint8Array.from(Buffer.from('6332706100110010800000aa00389b71', 'hex'));
 const HEADER_X5CHAIN = 33;
 const COSE_SIGN1_TAG = 18;
 
@@ -94,7 +93,7 @@ function findStores(bytes: Uint8Array): Uint8Array[] {
   if (bytes[0] === 0xff && bytes[1] === 0xd8) candidates.push(...jpegJumbf(bytes));
   else {
     // Elsewhere the store is contiguous: its 'jumd' sits 8 bytes before the UUID, the 'jumb' 8 before that.
-    const at = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).indexOf(STORE_UUID);
+    const at = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).indexOf(C2PA_STORE_UUID);
     if (at >= 16) {
       const start = at - 16;
       const size = new DataView(bytes.buffer, bytes.byteOffset + start, 4).getUint32(0);
@@ -142,7 +141,7 @@ export function readSignerCertificates(bytes: Uint8Array, activeLabel?: string):
   for (const candidate of findStores(bytes)) {
     const [top] = boxes(candidate);
     const store = top?.type === 'jumb' ? superbox(top.data) : undefined;
-    if (store === undefined || !sameBytes(store.uuid, STORE_UUID)) continue;
+    if (store === undefined || !sameBytes(store.uuid, C2PA_STORE_UUID)) continue;
     const manifests = store.contents
       .filter((b) => b.type === 'jumb')
       .map((b) => superbox(b.data))

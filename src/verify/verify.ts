@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { engineContextJson } from '../c2pa/context.js';
 import type { EngineReadResult, EngineStore } from '../c2pa/read.js';
 import { readManifestStore } from '../c2pa/read.js';
+import { C2PA_STORE_UUID } from '../c2pa/store-uuid.js';
 import { ENGINE_READ_LIMIT } from '../c2pa/engine.js';
 import { isProvmarkError } from '../errors.js';
 import { readMediaInput } from '../media/io.js';
@@ -151,9 +152,6 @@ function storeReport(
     ...(sidecar ? { sidecar } : {}),
   };
 }
-
-/** JUMBF box type of a C2PA manifest store (C2PA 2.x §11.1.4.2: UUID 63327061-0011-0010-8000-00AA00389B71). */
-const C2PA_STORE_UUID = Buffer.from('6332706100110010800000aa00389b71', 'hex');
 
 /** A C2PA manifest store is embedded somewhere in the bytes (the UUID alone, not the text "c2pa"). */
 function containsC2paStore(bytes: Uint8Array): boolean {

@@ -7,6 +7,7 @@
 import { initSync, WasmReader } from '@contentauth/c2pa-wasm';
 import type { EngineStore } from '../../c2pa/read.js';
 import { NO_MANIFEST_KINDS, parseEngineError } from '../../c2pa/engine-errors.js';
+import { C2PA_STORE_UUID } from '../../c2pa/store-uuid.js';
 import { isProvmarkError } from '../../errors.js';
 import { sniffFormat } from '../../media/sniff.js';
 import { MIN_DETECT_SIDE, WORK_AREA, detectMark } from '../../watermark/core/index.js';
@@ -20,14 +21,9 @@ interface WorkerScope {
 }
 const scope = globalThis as unknown as WorkerScope;
 
-/** JUMBF box type of a C2PA manifest store (C2PA 2.x §11.1.4.2). */
-const C2PA_STORE_UUID = Uint8Array.from([
-  0x63, 0x32, 0x70, 0x61, 0x00, 0x11, 0x00, 0x10, 0x80, 0x00, 0x00, 0xaa, 0x00, 0x38, 0x9b, 0x71,
-]);
-
 function containsStore(bytes: Uint8Array): boolean {
   outer: for (let i = 0; i + 16 <= bytes.length; i++) {
-    if (bytes[i] !== 0x63) continue;
+    if (bytes[i] !== C2PA_STORE_UUID[0]) continue;
     for (let j = 1; j < 16; j++) if (bytes[i + j] !== C2PA_STORE_UUID[j]) continue outer;
     return true;
   }
