@@ -6,7 +6,7 @@
  * Retry-After when busy). The answer never carries face descriptors, and the upload is not stored.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isProvmarkError } from '../errors.js';
+
 import type { LikenessReport } from '../likeness/check.js';
 import type { LikenessRegistry } from '../repository/likeness.js';
 import { PostgresRepository } from '../repository/postgres.js';
@@ -117,28 +117,14 @@ export function likenessRoutes(
       const { checkLikeness, openLikenessRegistry } = await import('../likeness/index.js');
       registry ??= openLikenessRegistry(repository as SqliteRepository | PostgresRepository);
       registry.catch(() => (registry = undefined));
-      try {
-        const report = await checkLikeness(new Uint8Array(body.buffer, body.byteOffset, body.byteLength), {
-          registry: await registry,
-          repository,
-          ...(options.trust ? { trust: options.trust } : {}),
-        });
-        req.log.info({ decision: report.decision, persons: report.persons.length }, 'likeness check');
-        return likenessAnswer(report);
-      } catch (err) {
-        if (!isProvmarkError(err)) throw err;
-        const code = (err as { code: string }).code;
-        const status =
-          code === 'ERR_UNSUPPORTED_FORMAT'
-            ? 415
-            : code === 'ERR_MEDIA_TOO_LARGE'
-              ? 413
-              : code === 'ERR_CORRUPT_MEDIA' || code === 'ERR_MEDIA_TOO_SMALL'
-                ? 400
-                : undefined;
-        if (status === undefined) throw err;
-        return send(reply, status, code, (err as Error).message);
-      }
+      // Media errors (unsupported, too large, corrupt) go to the server's error handler, which maps them to 415/413/400.
+      const report = await checkLikeness(new Uint8Array(body.buffer, body.byteOffset, body.byteLength), {
+        registry: await registry,
+        repository,
+        ...(options.trust ? { trust: options.trust } : {}),
+      });
+      req.log.info({ decision: report.decision, persons: report.persons.length }, 'likeness check');
+      return likenessAnswer(report);
     });
   };
 }
