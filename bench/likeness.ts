@@ -13,7 +13,7 @@ import { decodeImageRgb } from '../src/media/image.js';
 import { openSqliteRepository } from '../src/repository/index.js';
 import { checkLikeness, enrollLikeness, openLikenessRegistry } from '../src/likeness/index.js';
 import { detectFaces, loadFaceModels, type FaceDetectorKind } from '../src/likeness/faces.js';
-import { runFfmpeg } from '../src/media/ffmpeg.js';
+import { runFfmpeg } from '../src/media/ffmpeg/run.js';
 import { faceVideo } from '../test/likeness/ad.js';
 import { DescriptorIndex, MATCH_DISTANCE, euclidean } from '../src/likeness/match.js';
 import { argValue, xorshift32 } from './util.js';

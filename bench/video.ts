@@ -22,7 +22,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runFfmpeg } from '../src/media/ffmpeg.js';
+import { runFfmpeg } from '../src/media/ffmpeg/run.js';
 import { detectVideoWatermark, embedVideoWatermark } from '../src/watermark/video.js';
 import { scorecard } from './util.js';
 

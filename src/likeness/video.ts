@@ -4,14 +4,9 @@
  * searched with {@link detectFaces}. Times come from the packets' presentation timestamps.
  */
 import { UnsupportedFormatError } from '../errors.js';
-import {
-  decodeVideoFrames,
-  probeFrameTimes,
-  probeMedia,
-  rawFrameFormat,
-  withMediaFile,
-  type VideoStreamInfo,
-} from '../media/ffmpeg.js';
+import { decodeVideoFrames, rawFrameFormat } from '../media/ffmpeg/decode.js';
+import { withMediaFile } from '../media/ffmpeg/media-file.js';
+import { probeFrameTimes, probeMedia, type VideoStreamInfo } from '../media/ffmpeg/probe.js';
 import type { MediaInput } from '../types.js';
 import { detectFaces, type DetectedFace, type DetectFacesOptions, type FacePixels } from './faces.js';
 

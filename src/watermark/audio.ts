@@ -1,5 +1,5 @@
 /**
- * Audio adapter: decodes through src/media/ffmpeg.ts to float PCM, runs the pure core
+ * Audio adapter: decodes through src/media/ffmpeg/ to float PCM, runs the pure core
  * (core/audio.ts) and re-encodes in the input's container and codec (WAV at the same sample
  * format, MP3/M4A at a comparable bitrate, MP4/MOV with the video stream copied).
  */
@@ -12,14 +12,10 @@ import {
   UnsupportedFormatError,
   WatermarkError,
 } from '../errors.js';
-import {
-  decodeAudioPcm,
-  probeMedia,
-  spawnFfmpegSink,
-  withMediaFile,
-  withTempDir,
-  type AudioStreamInfo,
-} from '../media/ffmpeg.js';
+import { decodeAudioPcm } from '../media/ffmpeg/decode.js';
+import { withMediaFile, withTempDir } from '../media/ffmpeg/media-file.js';
+import { probeMedia, type AudioStreamInfo } from '../media/ffmpeg/probe.js';
+import { spawnFfmpegSink } from '../media/ffmpeg/run.js';
 import { sniffFormat } from '../media/sniff.js';
 import { checkStrength, notFoundFromContentError } from './options.js';
 import type { MediaFormat, MediaInput } from '../types.js';

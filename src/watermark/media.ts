@@ -60,7 +60,7 @@ export async function embedMediaWatermark(
     const [{ embedVideoWatermark }, { embedAudioWatermark }, { probeMedia }] = await Promise.all([
       import('./video.js'),
       import('./audio.js'),
-      import('../media/ffmpeg.js'),
+      import('../media/ffmpeg/probe.js'),
     ]);
     const video = await embedVideoWatermark(bytes, {
       ...common,

@@ -25,16 +25,10 @@
  */
 import { CorruptMediaError, MediaTooSmallError, UnsupportedFormatError } from '../errors.js';
 import { checkStrength, notFoundFromContentError } from './options.js';
-import {
-  decodeVideoFrames,
-  encodeVideoWithStreams,
-  probeFrameTimes,
-  probeMedia,
-  withMediaFile,
-  withTempDir,
-  type VideoEncodeSettings,
-  type VideoStreamInfo,
-} from '../media/ffmpeg.js';
+import { decodeVideoFrames } from '../media/ffmpeg/decode.js';
+import { encodeVideoWithStreams, type VideoEncodeSettings } from '../media/ffmpeg/encode.js';
+import { withMediaFile, withTempDir } from '../media/ffmpeg/media-file.js';
+import { probeFrameTimes, probeMedia, type VideoStreamInfo } from '../media/ffmpeg/probe.js';
 import type { MediaInput } from '../types.js';
 import { CODED_BITS, MAX_BIT_ERRORS, decodePayload, encodePayload } from './core/index.js';
 import { Rng } from './core/prng.js';

@@ -1,5 +1,5 @@
 /** Generated test clips (ffmpeg lavfi sources with texture, motion, grain and an audio track). */
-import { runFfmpeg } from '../../src/media/ffmpeg.js';
+import { runFfmpeg } from '../../src/media/ffmpeg/run.js';
 
 export interface ClipOptions {
   readonly width?: number;

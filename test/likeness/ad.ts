@@ -37,7 +37,7 @@ export async function faceVideo(opts: {
   readonly width?: number;
   readonly height?: number;
 }): Promise<Uint8Array> {
-  const { runFfmpeg } = await import('../../src/media/ffmpeg.js');
+  const { runFfmpeg } = await import('../../src/media/ffmpeg/run.js');
   const { mkdtemp, writeFile, readFile, rm } = await import('node:fs/promises');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');

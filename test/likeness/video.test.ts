@@ -14,7 +14,7 @@ import {
   type LikenessRegistry,
 } from '../../src/likeness/index.js';
 import { yuv420ToRgb } from '../../src/likeness/video.js';
-import { runFfmpeg } from '../../src/media/ffmpeg.js';
+import { runFfmpeg } from '../../src/media/ffmpeg/run.js';
 import { openSqliteRepository, type SqliteRepository } from '../../src/repository/index.js';
 import { hasFfmpeg } from '../helpers/media.js';
 import { faceVideo } from './ad.js';

@@ -2,16 +2,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  decodeAudioPcm,
-  decodeVideoFrames,
-  encodeVideoWithStreams,
-  findFfmpeg,
-  probeFrameTimes,
-  probeMedia,
-  runFfmpeg,
-  type MediaProbe,
-} from '../../src/media/ffmpeg.js';
+import { decodeAudioPcm, decodeVideoFrames } from '../../src/media/ffmpeg/decode.js';
+import { encodeVideoWithStreams } from '../../src/media/ffmpeg/encode.js';
+import { findFfmpeg } from '../../src/media/ffmpeg/install.js';
+import { probeFrameTimes, probeMedia, type MediaProbe } from '../../src/media/ffmpeg/probe.js';
+import { runFfmpeg } from '../../src/media/ffmpeg/run.js';
 import { makeClip } from '../helpers/video.js';
 
 let dir: string;

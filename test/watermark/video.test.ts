@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { probeFrameTimes, probeMedia, runFfmpeg } from '../../src/media/ffmpeg.js';
+import { probeFrameTimes, probeMedia } from '../../src/media/ffmpeg/probe.js';
+import { runFfmpeg } from '../../src/media/ffmpeg/run.js';
 import { detectVideoWatermark, embedVideoWatermark } from '../../src/watermark/video.js';
 import { makeClip } from '../helpers/video.js';
 
