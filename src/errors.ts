@@ -39,7 +39,25 @@ export type ErrorCode =
   | 'ERR_CONFLICT'
   | 'ERR_MODEL_LOAD'
   | 'ERR_WATERMARK'
-  | 'ERR_NO_FACE';
+  | 'ERR_NO_FACE'
+  | ServerErrorCode;
+
+/**
+ * Codes that only `provmark serve` answers, as the `code` of its JSON error bodies (next to the
+ * library's own codes above, e.g. ERR_NOT_FOUND or ERR_UNSUPPORTED_FORMAT); the library never
+ * throws them.
+ */
+export type ServerErrorCode =
+  | 'ERR_INVALID_REQUEST'
+  | 'ERR_UNSUPPORTED_ALGORITHM'
+  | 'ERR_UNSUPPORTED_MEDIA_TYPE'
+  | 'ERR_PAYLOAD_TOO_LARGE'
+  | 'ERR_UNAUTHORIZED'
+  | 'ERR_FORBIDDEN'
+  | 'ERR_RATE_LIMITED'
+  | 'ERR_BUSY'
+  | 'ERR_NOT_IMPLEMENTED'
+  | 'ERR_INTERNAL';
 
 export interface ProvmarkErrorOptions {
   /** What the user can do about it, one sentence. */

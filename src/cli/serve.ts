@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { openRepository } from '../repository/open.js';
 import { defaultRepositoryPath } from '../repository/sqlite.js';
-import { DEFAULT_BODY_LIMIT } from '../server/app.js';
+import { DEFAULT_BODY_LIMIT } from '../server/options.js';
 import { createWatermarkExtractor } from '../server/extract.js';
 import { startServer } from '../server/start.js';
 import { EXIT, runCommand } from './io.js';

@@ -15,6 +15,7 @@ import type { ManifestRepository } from '../repository/types.js';
 import type { TrustOptions } from '../verify/trust.js';
 import { checkTokens, createTokenCheck } from './auth.js';
 import { createUploadGate } from './body.js';
+import { sendError } from './http-error.js';
 
 export interface LikenessRouteOptions {
   /** Trust anchors an authorised signer must chain to (as for `provmark likeness check --trust`). */
@@ -27,22 +28,6 @@ export interface LikenessRouteOptions {
 export interface LikenessRouteContext {
   readonly tokens?: readonly string[];
   readonly bodyLimit: number;
-}
-
-const STATUS_TEXT: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  413: 'Payload Too Large',
-  415: 'Unsupported Media Type',
-  501: 'Not Implemented',
-  503: 'Service Unavailable',
-};
-
-function send(reply: FastifyReply, status: number, code: string, message: string) {
-  return reply
-    .code(status)
-    .send({ statusCode: status, error: STATUS_TEXT[status] ?? 'Error', code, message });
 }
 
 /** The report as answered: every field of {@link LikenessReport} but `file` (descriptors are never in it). */
@@ -74,13 +59,13 @@ export function likenessRoutes(
   const admit = async (req: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
     const r = authorize(req.headers.authorization);
     if (r === 'disabled')
-      return send(reply, 403, 'ERR_FORBIDDEN', 'Likeness checks need a token; this server has none');
+      return sendError(reply, 403, 'ERR_FORBIDDEN', 'Likeness checks need a token; this server has none');
     if (r !== 'ok') {
       void reply.header(
         'www-authenticate',
         r === 'missing' ? 'Bearer realm="provmark"' : 'Bearer realm="provmark", error="invalid_token"',
       );
-      return send(
+      return sendError(
         reply,
         401,
         'ERR_UNAUTHORIZED',
@@ -89,7 +74,7 @@ export function likenessRoutes(
     }
     if (!gate.tryAcquire(reply)) {
       void reply.header('retry-after', '2').header('connection', 'close');
-      return send(reply, 503, 'ERR_BUSY', 'Too many likeness checks are running; retry in a moment');
+      return sendError(reply, 503, 'ERR_BUSY', 'Too many likeness checks are running; retry in a moment');
     }
     return undefined;
   };
@@ -97,7 +82,7 @@ export function likenessRoutes(
   return async (api: FastifyInstance): Promise<void> => {
     api.post('/likeness/check', { bodyLimit: context.bodyLimit, onRequest: admit }, async (req, reply) => {
       if (!supported) {
-        return send(
+        return sendError(
           reply,
           501,
           'ERR_NOT_IMPLEMENTED',
@@ -106,14 +91,15 @@ export function likenessRoutes(
       }
       const body = req.body;
       if (!Buffer.isBuffer(body)) {
-        return send(
+        return sendError(
           reply,
           415,
           'ERR_UNSUPPORTED_MEDIA_TYPE',
           'Upload the image or video itself as the body, with its media type',
         );
       }
-      if (body.length === 0) return send(reply, 400, 'ERR_INVALID_REQUEST', 'The uploaded file is empty');
+      if (body.length === 0)
+        return sendError(reply, 400, 'ERR_INVALID_REQUEST', 'The uploaded file is empty');
       const { checkLikeness, openLikenessRegistry } = await import('../likeness/index.js');
       registry ??= openLikenessRegistry(repository as SqliteRepository | PostgresRepository);
       registry.catch(() => (registry = undefined));

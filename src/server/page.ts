@@ -21,6 +21,7 @@ import { engineWasmPath, loadPageAssets } from '../page/assets.js';
 import type { ManifestRepository } from '../repository/types.js';
 import { resolveTrust, type TrustOptions } from '../verify/trust.js';
 import { createUploadGate } from './body.js';
+import { sendError } from './http-error.js';
 
 export interface PageOptions {
   /** Trust for the page's verification and for `POST /inspect` (default: no anchors, official EKUs). */
@@ -91,10 +92,6 @@ function createAssetSender() {
   };
 }
 
-function sendError(reply: FastifyReply, status: number, code: string, error: string, message: string) {
-  return reply.code(status).send({ statusCode: status, error, code, message });
-}
-
 function describeTrust(trust: EngineTrust, options: TrustOptions | undefined): string {
   const count = (pem: string | undefined) => (pem?.match(/-----BEGIN CERTIFICATE-----/g) ?? []).length;
   const anchors = count(trust.anchors);
@@ -160,8 +157,7 @@ export function pageRoutes(repository: ManifestRepository, options: PageOptions 
     api.get('/page/:name', async (req, reply) => {
       const name = (req.params as { name: string }).name;
       const bytes = name === 'index.html' ? undefined : assets.get(name);
-      if (!bytes || !TYPES[name])
-        return sendError(reply, 404, 'ERR_NOT_FOUND', 'Not Found', `No page asset ${name}`);
+      if (!bytes || !TYPES[name]) return sendError(reply, 404, 'ERR_NOT_FOUND', `No page asset ${name}`);
       void reply.header('cache-control', 'no-cache');
       return sendAsset(req, reply, name, Buffer.from(bytes), TYPES[name]!);
     });
@@ -174,13 +170,7 @@ export function pageRoutes(repository: ManifestRepository, options: PageOptions 
         onRequest: async (_req: FastifyRequest, reply: FastifyReply) => {
           if (uploads.tryAcquire(reply)) return;
           void reply.header('retry-after', '2').header('connection', 'close');
-          return sendError(
-            reply,
-            503,
-            'ERR_BUSY',
-            'Service Unavailable',
-            'Too many files are being analysed; retry in a moment',
-          );
+          return sendError(reply, 503, 'ERR_BUSY', 'Too many files are being analysed; retry in a moment');
         },
       },
       async (req, reply) => {
@@ -190,12 +180,11 @@ export function pageRoutes(repository: ManifestRepository, options: PageOptions 
             reply,
             415,
             'ERR_UNSUPPORTED_MEDIA_TYPE',
-            'Unsupported Media Type',
             'Upload the file itself as the body, with its media type or application/octet-stream',
           );
         }
         if (body.length === 0)
-          return sendError(reply, 400, 'ERR_INVALID_REQUEST', 'Bad Request', 'The uploaded file is empty');
+          return sendError(reply, 400, 'ERR_INVALID_REQUEST', 'The uploaded file is empty');
         const { inspect } = await import('../verify/inspect.js');
         // The upload lives only in this request: inspect() reads it and nothing is written anywhere.
         const report = await inspect(new Uint8Array(body.buffer, body.byteOffset, body.byteLength), {

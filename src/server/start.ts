@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { createServer, type ServerOptions } from './app.js';
+import { createServer } from './app.js';
+import type { ServerOptions } from './options.js';
 
 export interface StartServerOptions extends ServerOptions {
   /** TCP port (0 picks a free one; default 8080). */
