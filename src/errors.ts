@@ -67,6 +67,13 @@ export interface ProvmarkErrorOptions {
   readonly cause?: unknown;
 }
 
+/**
+ * The brand every provmark error carries: a registered symbol, so that an error made by another copy
+ * of this module (the ESM and CJS builds loaded side by side) is still recognised, while Node's own
+ * errors, which also have `ERR_*` codes (`Buffer.alloc(-1)` throws `ERR_OUT_OF_RANGE`), are not.
+ */
+const BRAND = Symbol.for('provmark.ProvmarkError');
+
 /** Base class of all coded provmark errors. */
 export class ProvmarkError extends Error {
   readonly code: ErrorCode;
@@ -79,6 +86,7 @@ export class ProvmarkError extends Error {
     this.code = code;
     this.hint = options.hint;
     this.details = options.details;
+    Object.defineProperty(this, BRAND, { value: true });
   }
 }
 
@@ -228,9 +236,15 @@ export class FaceNotFoundError extends ProvmarkError {
   }
 }
 
-/** True when `err` is a coded provmark error (works across duplicated module copies: ESM + CJS). */
+/**
+ * True when `err` is a coded provmark error, also one made by another copy of provmark (ESM + CJS).
+ * Other errors with an `ERR_*` code (Node's own) are not provmark's.
+ */
 export function isProvmarkError(err: unknown): err is ProvmarkError {
   if (err instanceof ProvmarkError) return true;
-  const code = err instanceof Error ? (err as Error & { code?: unknown }).code : undefined;
-  return typeof code === 'string' && /^ERR_[A-Z_]+$/.test(code);
+  return (
+    err instanceof Error &&
+    (err as Error & { [BRAND]?: unknown })[BRAND] === true &&
+    typeof (err as Error & { code?: unknown }).code === 'string'
+  );
 }

@@ -8,12 +8,14 @@ export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value)}\n`);
 }
 
+/** One line: a coded error (provmark's own, or one a report carries as data) and what to do. */
+export function formatCoded(code: string, message: string, hint?: string): string {
+  return `provmark: ${code}: ${message}${hint ? ` — ${hint}` : ''}`;
+}
+
 /** One line on stderr: the error code and what to do. */
 export function formatError(err: unknown): string {
-  if (isProvmarkError(err)) {
-    const hint = (err as { hint?: string }).hint;
-    return `provmark: ${err.code}: ${err.message}${hint ? ` — ${hint}` : ''}`;
-  }
+  if (isProvmarkError(err)) return formatCoded(err.code, err.message, err.hint);
   if (err instanceof TypeError || err instanceof RangeError) return `provmark: ERR_USAGE: ${err.message}`;
   return `provmark: ERR_INTERNAL: ${err instanceof Error ? err.message : String(err)} — please report this as a bug`;
 }

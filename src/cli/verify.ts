@@ -5,7 +5,7 @@ import type { VerifyReport } from '../verify/types.js';
 import { verify } from '../verify/verify.js';
 import { addBatchFlags, runBatchCommand, type BatchFlags, type BatchPresenter } from './batch.js';
 import { verifyExitCode } from './exit-codes.js';
-import { EXIT, formatError, printJson, reportFileError, runCommand } from './io.js';
+import { EXIT, formatCoded, printJson, reportFileError, runCommand } from './io.js';
 
 interface VerifyCliOptions extends BatchFlags {
   trust?: string[];
@@ -45,7 +45,7 @@ export { verifyExitCode as exitCodeOf, combineExitCodes } from './exit-codes.js'
 function describe(file: string, r: VerifyReport): string {
   if (r.state === 'absent')
     return r.error
-      ? formatError(Object.assign(new Error(r.error.message), { code: r.error.code }))
+      ? formatCoded(r.error.code, r.error.message)
       : `${file}: ABSENT — no C2PA manifest`;
   if (r.state === 'remote')
     return `${file}: REMOTE — the manifest is only referenced at ${r.remoteManifestUrl} (not fetched)`;
