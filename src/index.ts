@@ -8,6 +8,8 @@
  * Heavy modules (the C2PA engine, sharp, onnxruntime, database drivers) load on first use.
  * @packageDocumentation
  */
+import type { StoredManifestSummary } from './repository/index.js';
+
 export * from './errors.js';
 export type { MediaInput, MediaKind, MediaFormat } from './types.js';
 // Every subpath's exports, so `import … from 'provmark'` has everything (test/exports.test.ts).
@@ -18,6 +20,9 @@ export * from './detect/index.js';
 export * from './repository/index.js';
 export * from './server/index.js';
 export * from './likeness/index.js';
-// Two subpaths name a type ManifestSummary: the root keeps verify's and renames the repository's.
+// The deprecated name ManifestSummary is on two subpaths (verify's ManifestContentSummary and the
+// repository's StoredManifestSummary): the root keeps verify's under that name, as before, and the
+// repository's as RepositoryManifestSummary. Both old names are deprecated aliases.
 export type { ManifestSummary } from './verify/index.js';
-export type { ManifestSummary as RepositoryManifestSummary } from './repository/index.js';
+/** @deprecated Renamed `StoredManifestSummary`; this alias will be removed in a future major version. */
+export type RepositoryManifestSummary = StoredManifestSummary;

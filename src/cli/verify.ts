@@ -44,9 +44,7 @@ export { verifyExitCode as exitCodeOf, combineExitCodes } from './exit-codes.js'
 
 function describe(file: string, r: VerifyReport): string {
   if (r.state === 'absent')
-    return r.error
-      ? formatCoded(r.error.code, r.error.message)
-      : `${file}: ABSENT — no C2PA manifest`;
+    return r.error ? formatCoded(r.error.code, r.error.message) : `${file}: ABSENT — no C2PA manifest`;
   if (r.state === 'remote')
     return `${file}: REMOTE — the manifest is only referenced at ${r.remoteManifestUrl} (not fetched)`;
   const m = r.activeManifest;

@@ -13,6 +13,7 @@ export type {
   NewManifestRecord,
   PutResult,
   SoftBinding,
+  StoredManifestSummary,
 } from './types.js';
 export { openRepository, type OpenRepositoryOptions } from './open.js';
 export {

@@ -27,7 +27,7 @@ import type {
   ListPage,
   ManifestRecord,
   ManifestRepository,
-  ManifestSummary,
+  StoredManifestSummary,
   NewManifestRecord,
   PutResult,
   SoftBinding,
@@ -275,7 +275,7 @@ export class SqliteRepository implements ManifestRepository {
           bindings.set(b.manifest_seq, list);
         }
       }
-      const items: ManifestSummary[] = page.map((r) => ({
+      const items: StoredManifestSummary[] = page.map((r) => ({
         manifestId: r.manifest_id,
         bindings: bindings.get(r.seq) ?? [],
         ...(r.format === null ? {} : { format: r.format }),

@@ -56,7 +56,7 @@ export interface FindByBindingOptions {
 }
 
 /** A stored manifest without its bytes, as listed by {@link ManifestRepository.list}. */
-export interface ManifestSummary {
+export interface StoredManifestSummary {
   readonly manifestId: string;
   readonly bindings: readonly SoftBinding[];
   readonly format?: string;
@@ -64,6 +64,12 @@ export interface ManifestSummary {
   /** Size of the manifest store in bytes. */
   readonly size: number;
 }
+
+/**
+ * @deprecated Renamed {@link StoredManifestSummary} (verify's manifest summary had the same name; it is
+ * now `ManifestContentSummary`). This alias will be removed in a future major version.
+ */
+export type ManifestSummary = StoredManifestSummary;
 
 export interface ListOptions {
   /** Page size, 1–1000 (default 100). */
@@ -74,7 +80,7 @@ export interface ListOptions {
 
 export interface ListPage {
   /** Oldest first. */
-  readonly items: readonly ManifestSummary[];
+  readonly items: readonly StoredManifestSummary[];
   /** Pass as `cursor` to get the next page; absent on the last page. */
   readonly next?: string;
 }

@@ -17,7 +17,7 @@ import type { MediaWatermarkReading } from '../watermark/media.js';
 import { SOFT_BINDING_ALG, softBindingValue, type SoftBindingId } from '../watermark/softbinding.js';
 import { describeCredentialFailure, failureClassOf, invalidVerdictOf } from './failures.js';
 import { resolveTrust, type TrustOptions } from './trust.js';
-import type { ManifestReport, ManifestSummary, ValidationStatus, VerifyReport } from './types.js';
+import type { ManifestReport, ManifestContentSummary, ValidationStatus, VerifyReport } from './types.js';
 import { validateRecovered } from './state.js';
 import { verify } from './verify.js';
 
@@ -71,7 +71,7 @@ export interface RecoveredManifest {
   /** Validation of the recovered store, with the expected hard-binding mismatch removed. */
   readonly state: 'invalid' | 'valid' | 'trusted';
   readonly statuses: readonly ValidationStatus[];
-  readonly activeManifest: ManifestSummary | undefined;
+  readonly activeManifest: ManifestContentSummary | undefined;
   /** Always true: the file is a derivative of the signed asset, so its hard binding cannot match. */
   readonly derivative: true;
   /** Every manifest id the binding resolved to (newest first). */
@@ -315,13 +315,13 @@ async function runDetector(bytes: Uint8Array, options: InspectOptions): Promise<
   });
 }
 
-function describeSigner(m: ManifestSummary | undefined): string {
+function describeSigner(m: ManifestContentSummary | undefined): string {
   if (!m) return 'an unknown signer';
   return `${m.signer.commonName ?? 'an unnamed signer'}${m.signer.issuer ? ` (issued by ${m.signer.issuer})` : ''}`;
 }
 
 /** One sentence per identity assertion: the validated ones named, the failed ones as identity results. */
-function identitySentences(m: ManifestSummary | undefined): string[] {
+function identitySentences(m: ManifestContentSummary | undefined): string[] {
   return (m?.identities ?? []).map((id) => {
     const who =
       id.verifiedIdentities.length > 0

@@ -6,7 +6,7 @@
 import type { EngineStore } from '../c2pa/read.js';
 import { SOFT_BINDING_ALG } from '../watermark/softbinding.js';
 import { statusesOf, summariseManifest } from './summary.js';
-import type { ManifestReport, ManifestSummary, ValidationStatus } from './types.js';
+import type { ManifestReport, ManifestContentSummary, ValidationStatus } from './types.js';
 
 /**
  * The engine's verdict over the whole store (active manifest and every ingredient), C2PA 2.x §15.
@@ -64,7 +64,7 @@ export interface RecoveredValidation {
   readonly state: ManifestReport['state'];
   /** The active manifest's statuses without the expected hard-binding mismatch (plus a soft-binding mismatch). */
   readonly statuses: readonly ValidationStatus[];
-  readonly activeManifest: ManifestSummary | undefined;
+  readonly activeManifest: ManifestContentSummary | undefined;
 }
 
 /**

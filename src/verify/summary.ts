@@ -14,7 +14,7 @@ import type {
   IdentitySummary,
   IngredientSummary,
   IngredientValidation,
-  ManifestSummary,
+  ManifestContentSummary,
   SignerSummary,
   SoftBindingSummary,
   ValidationStatus,
@@ -240,7 +240,7 @@ export function summariseManifest(
     store.validation_results?.activeManifest,
     store.validation_status,
   ),
-): ManifestSummary | undefined {
+): ManifestContentSummary | undefined {
   const label = store.active_manifest;
   const m = label ? store.manifests[label] : undefined;
   if (!label || !m) return undefined;

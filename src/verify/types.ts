@@ -110,7 +110,11 @@ export interface SignerSummary {
   readonly time?: string;
 }
 
-export interface ManifestSummary {
+/**
+ * What one C2PA manifest says, read from a validated store: its claim, signer, actions, assertions,
+ * ingredients, soft bindings and identities (a report's `activeManifest`).
+ */
+export interface ManifestContentSummary {
   readonly manifestId: string;
   readonly title?: string;
   readonly format?: string;
@@ -127,6 +131,12 @@ export interface ManifestSummary {
   readonly identities: readonly IdentitySummary[];
   readonly hasThumbnail: boolean;
 }
+
+/**
+ * @deprecated Renamed {@link ManifestContentSummary} (the repository's listing type had the same name;
+ * it is now `StoredManifestSummary`). This alias will be removed in a future major version.
+ */
+export type ManifestSummary = ManifestContentSummary;
 
 export interface VerifyReportBase {
   /** Format detected from the bytes (undefined when not recognised). */
@@ -149,7 +159,7 @@ export interface RemoteReport extends VerifyReportBase {
 export interface ManifestReport extends VerifyReportBase {
   /** The engine's `validation_state` (provmark's own checks may only lower it, never raise it). */
   readonly state: 'invalid' | 'valid' | 'trusted';
-  readonly activeManifest: ManifestSummary | undefined;
+  readonly activeManifest: ManifestContentSummary | undefined;
   readonly manifestCount: number;
   /** The engine's re-validation of every ingredient in the store, nested ones included. */
   readonly ingredients: readonly IngredientValidation[];

@@ -10,7 +10,7 @@ import { statusesOf } from '../../verify/summary.js';
 import type {
   ActionSummary,
   IngredientSummary,
-  ManifestSummary,
+  ManifestContentSummary,
   ValidationStatus,
 } from '../../verify/types.js';
 import { SOFT_BINDING_ALG, softBindingValue } from '../../watermark/softbinding.js';
@@ -292,7 +292,7 @@ function round(ms: number): number {
 // ---------------------------------------------------------------------------------------------
 // Words
 
-function signerWords(m: ManifestSummary | undefined): string {
+function signerWords(m: ManifestContentSummary | undefined): string {
   if (!m) return 'an unknown signer';
   const s = m.signer;
   return `${s.commonName ?? s.organization ?? 'an unnamed signer'}${s.issuer ? ` (issued by ${s.issuer})` : ''}`;
@@ -495,7 +495,7 @@ function ingredientTree(
 }
 
 function renderManifest(
-  m: ManifestSummary,
+  m: ManifestContentSummary,
   file: File,
   resources: Resources,
   refs: ThumbRefs,

@@ -10,7 +10,7 @@ import type { EngineStore } from '../../c2pa/read.js';
 import { invalidVerdictOf } from '../../verify/failures.js';
 import { engineState, validateRecovered } from '../../verify/state.js';
 import { ingredientValidations, statusesOf, summariseManifest } from '../../verify/summary.js';
-import type { IngredientValidation, ManifestSummary, ValidationStatus } from '../../verify/types.js';
+import type { IngredientValidation, ManifestContentSummary, ValidationStatus } from '../../verify/types.js';
 import { SOFT_BINDING_ALG } from '../../watermark/softbinding.js';
 
 export type PageVerdict =
@@ -75,7 +75,7 @@ export interface ValidatedStore {
   readonly statuses: readonly ValidationStatus[];
   /** The engine's re-validation of every ingredient. */
   readonly ingredients: readonly IngredientValidation[];
-  readonly activeManifest: ManifestSummary | undefined;
+  readonly activeManifest: ManifestContentSummary | undefined;
   readonly manifestCount: number;
 }
 
@@ -109,7 +109,7 @@ export function invalidVerdict(v: Pick<ValidatedStore, 'statuses' | 'ingredients
 }
 
 /** The soft-binding id the manifest declares for provmark's watermark, if any. */
-export function declaredSoftBinding(m: ManifestSummary | undefined): string | undefined {
+export function declaredSoftBinding(m: ManifestContentSummary | undefined): string | undefined {
   return m?.softBindings.find((b) => b.alg === SOFT_BINDING_ALG)?.softBindingId;
 }
 
@@ -134,7 +134,7 @@ const TRAINED = /\/(trainedAlgorithmicMedia|compositeWithTrainedAlgorithmicMedia
  * True when an action's IPTC digital source type says the content was made or changed by a
  * generative model (IPTC NewsCodes "digitalsourcetype": trainedAlgorithmicMedia and relatives).
  */
-export function isAiGenerated(m: ManifestSummary | undefined): boolean {
+export function isAiGenerated(m: ManifestContentSummary | undefined): boolean {
   return (m?.actions ?? []).some(
     (a) => a.digitalSourceType !== undefined && TRAINED.test(a.digitalSourceType),
   );
