@@ -24,7 +24,8 @@ import { detect, scoreImage } from '../src/detect/detect.js';
 import { loadModel, type LoadedModel } from '../src/detect/model.js';
 import { readContainerMetadata } from '../src/detect/containers.js';
 import { readDwtDctMarks } from '../src/detect/dwtdct.js';
-import { estimateJpegQuality, measureContent } from '../src/detect/scope.js';
+import { measureContent } from '../src/detect/scope.js';
+import { nearestIjgQuality } from '../src/media/jpeg.js';
 import { decodeImageRgb } from '../src/media/image.js';
 import { sniffFormat } from '../src/media/sniff.js';
 import { CONDITIONS, transform, type Condition } from './conditions.js';
@@ -326,7 +327,7 @@ async function main(): Promise<void> {
     const px = await decodeImageRgb(bytes);
     const c = measureContent(px);
     const s = (stats[e.source] ??= { q: [], flat: [], colours: [], side: [] });
-    if (luma) s.q.push(estimateJpegQuality(luma));
+    if (luma) s.q.push(nearestIjgQuality(luma));
     s.flat.push(c.flatShare);
     s.colours.push(c.distinctColours);
     s.side.push(Math.min(px.width, px.height));

@@ -6,6 +6,7 @@
  * key fingerprint needs the DER. Pure parsing: the signature is not checked here (the engine does).
  */
 import { Decoder, Tag } from 'cbor-x';
+import { isJpeg, jpegSegments } from '../media/jpeg.js';
 import { C2PA_STORE_UUID } from './store-uuid.js';
 
 const HEADER_X5CHAIN = 33;
@@ -61,16 +62,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
  */
 function jpegJumbf(bytes: Uint8Array): Uint8Array[] {
   const packets = new Map<number, Array<{ seq: number; body: Uint8Array }>>();
-  let off = 2;
-  while (off + 4 <= bytes.length && bytes[off] === 0xff) {
-    const marker = bytes[off + 1] as number;
-    if (marker === 0xd9 || marker === 0xda) break; // end of image, start of scan: no more metadata
-    if (marker >= 0xd0 && marker <= 0xd7) {
-      off += 2;
-      continue;
-    }
-    const length = ((bytes[off + 2] as number) << 8) | (bytes[off + 3] as number);
-    const seg = bytes.subarray(off + 4, off + 2 + length);
+  for (const { marker, body: seg } of jpegSegments(bytes)) {
     if (marker === 0xeb && seg.length >= 16 && seg[0] === 0x4a && seg[1] === 0x50) {
       const instance = ((seg[2] as number) << 8) | (seg[3] as number);
       const seq = new DataView(seg.buffer, seg.byteOffset + 4, 4).getUint32(0);
@@ -78,7 +70,6 @@ function jpegJumbf(bytes: Uint8Array): Uint8Array[] {
       list.push({ seq, body: seg.subarray(8) });
       packets.set(instance, list);
     }
-    off += 2 + length;
   }
   return [...packets.values()].map((list) => {
     list.sort((a, b) => a.seq - b.seq);
@@ -90,7 +81,7 @@ function jpegJumbf(bytes: Uint8Array): Uint8Array[] {
 /** The manifest store superboxes in `bytes`: a bare store, JPEG APP11, or one found by its UUID. */
 function findStores(bytes: Uint8Array): Uint8Array[] {
   const candidates: Uint8Array[] = [];
-  if (bytes[0] === 0xff && bytes[1] === 0xd8) candidates.push(...jpegJumbf(bytes));
+  if (isJpeg(bytes)) candidates.push(...jpegJumbf(bytes));
   else {
     // Elsewhere the store is contiguous: its 'jumd' sits 8 bytes before the UUID, the 'jumb' 8 before that.
     const at = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).indexOf(C2PA_STORE_UUID);

@@ -5,6 +5,7 @@
  * evidence, never a reason to fail.
  */
 import { inflateSync } from 'node:zlib';
+import { jpegSegments, readDqtSegment } from '../media/jpeg.js';
 import type { MediaFormat } from '../types.js';
 
 /** One PNG text chunk (tEXt, zTXt or iTXt). */
@@ -31,7 +32,6 @@ const MAX_INFLATE = 8 * 1024 * 1024;
 const latin1 = new TextDecoder('latin1');
 const utf8 = new TextDecoder('utf-8', { fatal: false });
 
-const be16 = (b: Uint8Array, o: number): number => (b[o]! << 8) | b[o + 1]!;
 const be32 = (b: Uint8Array, o: number): number =>
   ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
 const le32 = (b: Uint8Array, o: number): number =>
@@ -65,45 +65,28 @@ interface MutableMeta {
 const XMP_NS = 'http://ns.adobe.com/xap/1.0/\0';
 const XMP_EXT_NS = 'http://ns.adobe.com/xmp/extension/\0';
 
-// JPEG: ITU T.81 B.1.1 marker segments; metadata lives in APPn segments before the first SOS.
+// JPEG: metadata lives in APPn segments before the first SOS (media/jpeg.ts walks them).
 function readJpeg(b: Uint8Array, meta: MutableMeta): void {
-  let o = 2;
   const extended = new Map<string, { total: number; parts: Map<number, Uint8Array> }>();
-  while (o + 4 <= b.length) {
-    if (b[o] !== 0xff) break;
-    const marker = b[o + 1]!;
-    if (marker === 0xff) {
-      o += 1; // fill byte
-      continue;
-    }
-    if (marker === 0xd8 || marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
-      o += 2;
-      continue;
-    }
-    if (marker === 0xd9 || marker === 0xda) break;
-    const len = be16(b, o + 2);
-    if (len < 2 || o + 2 + len > b.length) break;
-    const s = o + 4;
-    const e = o + 2 + len;
-    if (marker === 0xe1 && startsWith(b, s, 'Exif\0\0')) {
-      meta.exif.push({ where: 'JPEG APP1 Exif', tiff: b.subarray(s + 6, e) });
-    } else if (marker === 0xe1 && startsWith(b, s, XMP_NS)) {
-      meta.xmp.push({ where: 'JPEG APP1 XMP', text: utf8.decode(b.subarray(s + XMP_NS.length, e)) });
-    } else if (marker === 0xe1 && startsWith(b, s, XMP_EXT_NS)) {
+  for (const { marker, body } of jpegSegments(b)) {
+    if (marker === 0xe1 && startsWith(body, 0, 'Exif\0\0')) {
+      meta.exif.push({ where: 'JPEG APP1 Exif', tiff: body.subarray(6) });
+    } else if (marker === 0xe1 && startsWith(body, 0, XMP_NS)) {
+      meta.xmp.push({ where: 'JPEG APP1 XMP', text: utf8.decode(body.subarray(XMP_NS.length)) });
+    } else if (marker === 0xe1 && startsWith(body, 0, XMP_EXT_NS)) {
       // XMP Part 3, 1.1.3.1: GUID (32) + full length (4) + offset (4) + portion.
-      const h = s + XMP_EXT_NS.length;
-      if (h + 40 <= e) {
-        const guid = latin1.decode(b.subarray(h, h + 32));
-        const entry = extended.get(guid) ?? { total: be32(b, h + 32), parts: new Map() };
-        entry.parts.set(be32(b, h + 36), b.subarray(h + 40, e));
+      const h = XMP_EXT_NS.length;
+      if (h + 40 <= body.length) {
+        const guid = latin1.decode(body.subarray(h, h + 32));
+        const entry = extended.get(guid) ?? { total: be32(body, h + 32), parts: new Map() };
+        entry.parts.set(be32(body, h + 36), body.subarray(h + 40));
         extended.set(guid, entry);
       }
     } else if (marker === 0xfe) {
-      meta.jpegComments.push(utf8.decode(b.subarray(s, e)));
+      meta.jpegComments.push(utf8.decode(body));
     } else if (marker === 0xdb) {
-      readDqt(b.subarray(s, e), meta.jpegQuantTables);
+      readDqtSegment(body, meta.jpegQuantTables);
     }
-    o = e;
   }
   for (const { total, parts } of extended.values()) {
     const offsets = [...parts.keys()].sort((x, y) => x - y);
@@ -111,21 +94,6 @@ function readJpeg(b: Uint8Array, meta: MutableMeta): void {
     const size = chunks.reduce((n, c) => n + c.length, 0);
     if (size !== total || size > MAX_INFLATE) continue;
     meta.xmp.push({ where: 'JPEG APP1 extended XMP', text: chunks.map((c) => utf8.decode(c)).join('') });
-  }
-}
-
-// T.81 B.2.4.1: Pq (precision) / Tq (id), then 64 entries of 8 or 16 bits.
-function readDqt(seg: Uint8Array, out: Map<number, number[]>): void {
-  let o = 0;
-  while (o < seg.length) {
-    const pq = seg[o]! >> 4;
-    const tq = seg[o]! & 15;
-    const size = pq === 0 ? 64 : 128;
-    if (o + 1 + size > seg.length) return;
-    const table: number[] = [];
-    for (let i = 0; i < 64; i++) table.push(pq === 0 ? seg[o + 1 + i]! : be16(seg, o + 1 + 2 * i));
-    out.set(tq, table);
-    o += 1 + size;
   }
 }
 

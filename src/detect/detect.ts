@@ -8,7 +8,8 @@ import { extractCrops, usableHeight } from './crops.js';
 import { DWTDCT_MATCH_THRESHOLD, readDwtDctMarks } from './dwtdct.js';
 import { metadataEvidence } from './hints.js';
 import { loadCalibration, loadModel, type ModelCalibration } from './model.js';
-import { estimateJpegQuality, measureContent } from './scope.js';
+import { nearestIjgQuality } from '../media/jpeg.js';
+import { measureContent } from './scope.js';
 import type {
   DetectEvidence,
   DetectModelInfo,
@@ -196,7 +197,7 @@ function checkScope(
   }
   // Only JPEG files have quantisation tables; other formats skip this check.
   const luma = container.jpegQuantTables.get(0);
-  const quality = luma ? estimateJpegQuality(luma) : undefined;
+  const quality = luma ? nearestIjgQuality(luma) : undefined;
   if (quality !== undefined && quality < DETECT_SCOPE.minJpegQuality) {
     return {
       reason: 'heavy-compression',

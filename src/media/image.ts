@@ -4,6 +4,7 @@
  */
 import type { Sharp, SharpOptions } from 'sharp';
 import { CorruptMediaError, MediaTooLargeError, UnsupportedFormatError } from '../errors.js';
+import { estimateJpegQuality, jpegSegments } from './jpeg.js';
 import { sniffFormat, type FormatInfo } from './sniff.js';
 
 /** Default pixel cap: checked from the header before any decoding (pixel-bomb guard). */
@@ -266,60 +267,11 @@ export async function decodeLumaPlane(
   }
 }
 
-/**
- * Estimate the IJG quality (1–100) a baseline JPEG was saved at, from its luminance quantisation
- * table (IJG scaling of the Annex K table). Undefined when the bytes have no usable DQT.
- */
-export function estimateJpegQuality(bytes: Uint8Array): number | undefined {
-  // Annex K.1 luminance table in zig-zag order (DQT stores zig-zag order).
-  const base = [
-    16, 11, 12, 14, 12, 10, 16, 14, 13, 14, 18, 17, 16, 19, 24, 40, 26, 24, 22, 22, 24, 49, 35, 37, 29, 40,
-    58, 51, 61, 60, 57, 51, 56, 55, 64, 72, 92, 78, 64, 68, 87, 69, 55, 56, 80, 109, 81, 87, 95, 98, 103, 104,
-    103, 62, 77, 113, 121, 112, 100, 120, 92, 101, 103, 99,
-  ];
-  if (bytes.length < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8) return undefined;
-  let off = 2;
-  while (off + 4 <= bytes.length) {
-    if (bytes[off] !== 0xff) return undefined;
-    const marker = bytes[off + 1]!;
-    const len = (bytes[off + 2]! << 8) | bytes[off + 3]!;
-    if (marker === 0xda || marker === 0xd9) return undefined;
-    if (marker === 0xdb) {
-      let p = off + 4;
-      while (p < off + 2 + len) {
-        const pq = bytes[p]! >> 4;
-        const tq = bytes[p]! & 15;
-        p++;
-        const table: number[] = [];
-        for (let i = 0; i < 64; i++) {
-          table.push(pq ? (bytes[p + 2 * i]! << 8) | bytes[p + 2 * i + 1]! : bytes[p + i]!);
-        }
-        p += pq ? 128 : 64;
-        if (tq === 0) {
-          let ratio = 0;
-          for (let i = 0; i < 64; i++) ratio += (table[i]! * 100) / base[i]!;
-          const s = ratio / 64;
-          // IJG: S = 5000/Q for Q < 50, S = 200 - 2Q otherwise.
-          const q = s <= 100 ? (200 - s) / 2 : 5000 / s;
-          return Math.max(1, Math.min(100, Math.round(q)));
-        }
-      }
-    }
-    off += 2 + len;
-  }
-  return undefined;
-}
-
-/** JPEG APPn segments worth carrying over (EXIF/XMP APP1, ICC APP2, IPTC APP13). */
+/** JPEG APPn segments worth carrying over (EXIF/XMP APP1, ICC APP2, IPTC APP13), marker and length included. */
 function jpegMetadataSegments(bytes: Uint8Array): Uint8Array[] {
   const out: Uint8Array[] = [];
-  let off = 2;
-  while (off + 4 <= bytes.length && bytes[off] === 0xff) {
-    const marker = bytes[off + 1]!;
-    if (marker === 0xda || marker === 0xd9) break;
-    const len = (bytes[off + 2]! << 8) | bytes[off + 3]!;
-    if (marker === 0xe1 || marker === 0xe2 || marker === 0xed) out.push(bytes.subarray(off, off + 2 + len));
-    off += 2 + len;
+  for (const s of jpegSegments(bytes)) {
+    if (s.marker === 0xe1 || s.marker === 0xe2 || s.marker === 0xed) out.push(bytes.subarray(s.start, s.end));
   }
   return out;
 }
@@ -327,9 +279,8 @@ function jpegMetadataSegments(bytes: Uint8Array): Uint8Array[] {
 /** Insert segments after SOI and any APP0 of a freshly encoded JPEG. */
 function spliceJpeg(encoded: Uint8Array, segments: Uint8Array[]): Uint8Array {
   if (segments.length === 0) return encoded;
-  let off = 2;
-  if (encoded[off] === 0xff && encoded[off + 1] === 0xe0)
-    off += 2 + ((encoded[off + 2]! << 8) | encoded[off + 3]!);
+  const first = jpegSegments(encoded).next();
+  const off = !first.done && first.value.marker === 0xe0 && first.value.start === 2 ? first.value.end : 2;
   const total = segments.reduce((n, s) => n + s.length, 0);
   const out = new Uint8Array(encoded.length + total);
   out.set(encoded.subarray(0, off), 0);
