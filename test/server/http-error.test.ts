@@ -32,9 +32,15 @@ describe('classify: what a handler threw -> status, code, message', () => {
       message: 'The repository failed; see the server log',
     });
     expect(classify(new FfmpegError('ERR_FFMPEG_FAILED', 'stderr')).status).toBe(500);
-    // A copy of provmark loaded twice: recognised by its code alone.
-    const foreign = Object.assign(new Error('taken'), { code: 'ERR_CONFLICT' });
+    // A copy of provmark loaded twice (ESM + CJS): recognised by its brand, mapped by its code.
+    const foreign = Object.assign(new Error('taken'), {
+      code: 'ERR_CONFLICT',
+      [Symbol.for('provmark.ProvmarkError')]: true,
+    });
     expect(classify(foreign)).toEqual({ status: 409, code: 'ERR_CONFLICT', message: 'taken' });
+    // Node's own ERR_* errors are not provmark's: a 500 that says nothing.
+    const node = Object.assign(new Error('internal detail'), { code: 'ERR_OUT_OF_RANGE' });
+    expect(classify(node)).toEqual({ status: 500, code: 'ERR_INTERNAL', message: 'Internal server error' });
   });
 
   it("names Fastify's bare 4xx and hides anything else", () => {
