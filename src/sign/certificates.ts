@@ -3,11 +3,11 @@
  * (C2PA 2.x §14.5.1 certificate profile): catching these here gives a clear coded error instead of
  * a file that verifies as `signingCredential.invalid` later.
  */
-import 'reflect-metadata';
-import * as x509 from '@peculiar/x509';
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import type * as X509 from '@peculiar/x509';
+import { X509Certificate as NodeX509Certificate, type KeyObject } from 'node:crypto';
 import { CredentialError } from '../errors.js';
 import { OID_C2PA_CLAIM_SIGNING, OID_DOCUMENT_SIGNING, OID_EMAIL_PROTECTION } from './credentials.js';
+import { loadX509 } from './x509.js';
 
 const PEM_CERT = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g;
 const OID_SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
@@ -28,24 +28,29 @@ export function parsePemCertificates(pem: string): Uint8Array[] {
   return out;
 }
 
+function unparseable(index: number, err: unknown): CredentialError {
+  return new CredentialError(
+    'ERR_INVALID_CERTIFICATE',
+    `Certificate #${index + 1} in the chain cannot be parsed`,
+    {
+      hint: 'Give a PEM file with the signer certificate first, then its issuing CAs.',
+      cause: err,
+    },
+  );
+}
+
 /** Parse a DER certificate; coded error if it is not one. */
-export function parseCertificate(der: Uint8Array, index = 0): x509.X509Certificate {
+export async function parseCertificate(der: Uint8Array, index = 0): Promise<X509.X509Certificate> {
+  const x509 = await loadX509();
   try {
     return new x509.X509Certificate(der as Uint8Array<ArrayBuffer>);
   } catch (err) {
-    throw new CredentialError(
-      'ERR_INVALID_CERTIFICATE',
-      `Certificate #${index + 1} in the chain cannot be parsed`,
-      {
-        hint: 'Give a PEM file with the signer certificate first, then its issuing CAs.',
-        cause: err,
-      },
-    );
+    throw unparseable(index, err);
   }
 }
 
 /** Parse a PEM chain (leaf first) into DER certificates; coded error when there are none. */
-export function parseCertificateChain(pem: string): Uint8Array[] {
+export async function parseCertificateChain(pem: string): Promise<Uint8Array[]> {
   const ders = parsePemCertificates(pem);
   if (ders.length === 0) {
     throw new CredentialError(
@@ -56,22 +61,29 @@ export function parseCertificateChain(pem: string): Uint8Array[] {
       },
     );
   }
-  ders.forEach((d, i) => parseCertificate(d, i));
+  for (const [i, d] of ders.entries()) await parseCertificate(d, i);
   return ders;
 }
 
-/** The leaf certificate's public key as a Node KeyObject. */
+/**
+ * The leaf certificate's public key as a Node KeyObject. Node's own certificate parser does this
+ * (synchronously, and without loading @peculiar/x509): signing checks every signature with it.
+ */
 export function leafPublicKey(chain: readonly Uint8Array[]): KeyObject {
-  const leaf = parseCertificate(chain[0]!);
-  return createPublicKey({ key: Buffer.from(leaf.publicKey.rawData), format: 'der', type: 'spki' });
+  try {
+    return new NodeX509Certificate(chain[0]!).publicKey;
+  } catch (err) {
+    throw unparseable(0, err);
+  }
 }
 
 /**
  * Check the signer (leaf) certificate against the C2PA profile and its validity at `now`.
  * Throws a {@link CredentialError} naming the problem.
  */
-export function assertSignerCertificate(chain: readonly Uint8Array[], now = new Date()): void {
-  const leaf = parseCertificate(chain[0]!);
+export async function assertSignerCertificate(chain: readonly Uint8Array[], now = new Date()): Promise<void> {
+  const x509 = await loadX509();
+  const leaf = await parseCertificate(chain[0]!);
   const subject = leaf.subject;
   if (now < leaf.notBefore) {
     throw new CredentialError(
@@ -150,7 +162,9 @@ export function assertSignerCertificate(chain: readonly Uint8Array[], now = new 
 }
 
 /** Summary of a certificate for reports. */
-export function describeCertificate(der: Uint8Array): { subject: string; issuer: string; notAfter: string } {
-  const c = parseCertificate(der);
+export async function describeCertificate(
+  der: Uint8Array,
+): Promise<{ subject: string; issuer: string; notAfter: string }> {
+  const c = await parseCertificate(der);
   return { subject: c.subject, issuer: c.issuer, notAfter: c.notAfter.toISOString() };
 }

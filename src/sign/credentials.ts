@@ -4,11 +4,11 @@
  * digitalSignature, EKU emailProtection + documentSigning + C2PA claim signing, SKI and AKI present).
  * NOT FOR PRODUCTION: production signers need a certificate from a CA on the C2PA trust list.
  */
-import 'reflect-metadata';
-import * as x509 from '@peculiar/x509';
 import { webcrypto } from 'node:crypto';
+import { loadX509 } from './x509.js';
 
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+/** WebCrypto handed to each x509 call (its global provider is left alone). */
+const x509Crypto = webcrypto as unknown as Crypto;
 
 /** Key algorithms {@link generateDevCredentials} can create. */
 export type DevKeyAlgorithm = 'ed25519' | 'es256';
@@ -91,47 +91,54 @@ export async function generateDevCredentials(options: DevCredentialOptions = {})
   const params = KEY_PARAMS[alg];
   const notBefore = options.notBefore ?? new Date(Date.now() - 3_600_000);
   const org = options.organization ?? 'provmark development (NOT FOR PRODUCTION)';
+  const x509 = await loadX509();
 
   const caKeys = (await webcrypto.subtle.generateKey(params.gen, true, ['sign', 'verify'])) as CryptoKeyPair;
   const caName = `CN=provmark development CA (NOT FOR PRODUCTION), O=${org}`;
-  const ca = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: serial(),
-    name: caName,
-    notBefore,
-    notAfter: new Date(notBefore.getTime() + validDays * 10 * DAY_MS),
-    signingAlgorithm: params.sign,
-    keys: caKeys,
-    extensions: [
-      new x509.BasicConstraintsExtension(true, 0, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-      await x509.SubjectKeyIdentifierExtension.create(caKeys.publicKey),
-    ],
-  });
+  const ca = await x509.X509CertificateGenerator.createSelfSigned(
+    {
+      serialNumber: serial(),
+      name: caName,
+      notBefore,
+      notAfter: new Date(notBefore.getTime() + validDays * 10 * DAY_MS),
+      signingAlgorithm: params.sign,
+      keys: caKeys,
+      extensions: [
+        new x509.BasicConstraintsExtension(true, 0, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+        await x509.SubjectKeyIdentifierExtension.create(caKeys.publicKey, false, x509Crypto),
+      ],
+    },
+    x509Crypto,
+  );
 
   const signerKeys = (await webcrypto.subtle.generateKey(params.gen, true, [
     'sign',
     'verify',
   ])) as CryptoKeyPair;
-  const signer = await x509.X509CertificateGenerator.create({
-    serialNumber: serial(),
-    subject: `CN=${options.commonName ?? 'provmark development signer'}, O=${org}`,
-    issuer: ca.subject,
-    notBefore,
-    notAfter: new Date(notBefore.getTime() + validDays * DAY_MS),
-    signingAlgorithm: params.sign,
-    publicKey: signerKeys.publicKey,
-    signingKey: caKeys.privateKey,
-    extensions: [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-      new x509.ExtendedKeyUsageExtension(
-        [OID_EMAIL_PROTECTION, OID_DOCUMENT_SIGNING, OID_C2PA_CLAIM_SIGNING],
-        false,
-      ),
-      await x509.SubjectKeyIdentifierExtension.create(signerKeys.publicKey),
-      await x509.AuthorityKeyIdentifierExtension.create(ca, false),
-    ],
-  });
+  const signer = await x509.X509CertificateGenerator.create(
+    {
+      serialNumber: serial(),
+      subject: `CN=${options.commonName ?? 'provmark development signer'}, O=${org}`,
+      issuer: ca.subject,
+      notBefore,
+      notAfter: new Date(notBefore.getTime() + validDays * DAY_MS),
+      signingAlgorithm: params.sign,
+      publicKey: signerKeys.publicKey,
+      signingKey: caKeys.privateKey,
+      extensions: [
+        new x509.BasicConstraintsExtension(false, undefined, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+        new x509.ExtendedKeyUsageExtension(
+          [OID_EMAIL_PROTECTION, OID_DOCUMENT_SIGNING, OID_C2PA_CLAIM_SIGNING],
+          false,
+        ),
+        await x509.SubjectKeyIdentifierExtension.create(signerKeys.publicKey, false, x509Crypto),
+        await x509.AuthorityKeyIdentifierExtension.create(ca, false, x509Crypto),
+      ],
+    },
+    x509Crypto,
+  );
 
   const signerKeyPem = pem('PRIVATE KEY', await webcrypto.subtle.exportKey('pkcs8', signerKeys.privateKey));
   const caKeyPem = pem('PRIVATE KEY', await webcrypto.subtle.exportKey('pkcs8', caKeys.privateKey));

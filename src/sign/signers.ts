@@ -1,7 +1,8 @@
 /**
  * Signers produce the raw signature over the COSE Sig_structure; provmark wraps it into COSE_Sign1.
  * Three kinds: Ed25519 via @noble/ed25519, ECDSA/RSA-PSS via WebCrypto, and a callback for keys
- * that live in a KMS or HSM.
+ * that live in a KMS or HSM. noble's SHA-512 is left as it ships (WebCrypto's `globalThis.crypto`,
+ * present in every supported Node): provmark replaces none of its hashes.
  */
 import * as ed from '@noble/ed25519';
 import {
@@ -23,9 +24,6 @@ import {
 } from './certificates.js';
 
 export type { SigningAlgorithm } from '../c2pa/cose.js';
-
-ed.hashes.sha512Async = async (m: Uint8Array) =>
-  new Uint8Array(await webcrypto.subtle.digest('SHA-512', m as Uint8Array<ArrayBuffer>));
 
 /**
  * Something that can sign C2PA claims. `sign` returns the raw signature in the form COSE
@@ -64,12 +62,12 @@ async function readPemInput(input: PemInput, name: string): Promise<string | Uin
 async function loadChain(input: PemInput | readonly Uint8Array[]): Promise<Uint8Array[]> {
   if (Array.isArray(input)) {
     if (input.length === 0) throw new RangeError('Expected at least one certificate in certificate');
-    (input as Uint8Array[]).forEach((d, i) => parseCertificate(d, i));
+    for (const [i, d] of (input as Uint8Array[]).entries()) await parseCertificate(d, i);
     return [...(input as Uint8Array[])];
   }
   const data = await readPemInput(input as PemInput, 'certificate');
   if (data instanceof Uint8Array) {
-    parseCertificate(data);
+    await parseCertificate(data);
     return [data];
   }
   return parseCertificateChain(data);
@@ -183,7 +181,7 @@ export async function createPemSigner(options: PemSignerOptions): Promise<Signer
   const key = loadPrivateKey(await readPemInput(options.key, 'key'));
   const alg = algorithmOf(key, options.alg);
   assertKeyMatchesCertificate(key, chain);
-  if (!options.skipCertificateChecks) assertSignerCertificate(chain);
+  if (!options.skipCertificateChecks) await assertSignerCertificate(chain);
   if (alg === 'Ed25519') {
     const seed = Buffer.from(key.export({ format: 'jwk' }).d!, 'base64url');
     return ed25519Signer(new Uint8Array(seed), chain);
@@ -263,7 +261,7 @@ export async function createEd25519Signer(options: Ed25519SignerOptions): Promis
       },
     );
   }
-  if (!options.skipCertificateChecks) assertSignerCertificate(chain);
+  if (!options.skipCertificateChecks) await assertSignerCertificate(chain);
   return ed25519Signer(new Uint8Array(privateKey), chain);
 }
 
@@ -289,7 +287,7 @@ export async function createCallbackSigner(options: CallbackSignerOptions): Prom
   if (!(options.alg in WEBCRYPTO) && options.alg !== 'Ed25519')
     throw new RangeError(`Unsupported alg ${String(options.alg)}`);
   const chain = await loadChain(options.certificate);
-  if (!options.skipCertificateChecks) assertSignerCertificate(chain);
+  if (!options.skipCertificateChecks) await assertSignerCertificate(chain);
   return { alg: options.alg, certificateChain: chain, sign: options.sign };
 }
 
