@@ -37,6 +37,7 @@ export type ErrorCode =
   | 'ERR_REPOSITORY_VERSION'
   | 'ERR_NOT_FOUND'
   | 'ERR_CONFLICT'
+  | 'ERR_UNSUPPORTED_OPERATION'
   | 'ERR_MODEL_LOAD'
   | 'ERR_WATERMARK'
   | 'ERR_NO_FACE'
@@ -201,10 +202,18 @@ export class FfmpegError extends ProvmarkError {
   }
 }
 
-/** The manifest repository failed or refused (schema from a newer version, conflicts). */
+/**
+ * The manifest repository failed or refused (schema from a newer version, conflicts), or was asked
+ * for an operation its kind cannot do by design (`ERR_UNSUPPORTED_OPERATION`: listing a remote resolver).
+ */
 export class RepositoryError extends ProvmarkError {
   constructor(
-    code: 'ERR_REPOSITORY' | 'ERR_REPOSITORY_VERSION' | 'ERR_NOT_FOUND' | 'ERR_CONFLICT',
+    code:
+      | 'ERR_REPOSITORY'
+      | 'ERR_REPOSITORY_VERSION'
+      | 'ERR_NOT_FOUND'
+      | 'ERR_CONFLICT'
+      | 'ERR_UNSUPPORTED_OPERATION',
     message: string,
     options?: ProvmarkErrorOptions,
   ) {

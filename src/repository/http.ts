@@ -13,14 +13,17 @@ import {
   asUint8Array,
   checkAlg,
   checkManifestId,
+  checkLimit,
   checkMaxResults,
   isManifestId,
   normalizeBindingValue,
   normalizeRecord,
+  parseCursor,
 } from './record.js';
 import type {
   BindingMatch,
   FindByBindingOptions,
+  ListOptions,
   ListPage,
   ManifestRecord,
   ManifestRepository,
@@ -193,7 +196,13 @@ export class HttpRepository implements ManifestRepository {
     const res = await this.#request('GET', `matches/byBinding?${query.toString()}`, {
       accept: 'application/json',
     });
-    if (res.status !== 200) throw await this.#unexpected(res, 'look up a binding');
+    if (res.status !== 200) {
+      const err = await this.#unexpected(res, 'look up a binding');
+      // A resolver that does not support the algorithm holds nothing bound with it: as for every
+      // repository, finding nothing is an answer, not an error.
+      if (res.status === 400 && err.details?.serverCode === 'ERR_UNSUPPORTED_ALGORITHM') return [];
+      throw err;
+    }
     return parseMatches(await readJson(res, 'GET /matches/byBinding'), max);
   }
 
@@ -221,11 +230,18 @@ export class HttpRepository implements ManifestRepository {
     return parseMatches(await readJson(res, 'POST /matches/byContent'), max);
   }
 
-  /** Not part of the resolution API: always ERR_REPOSITORY. */
-  async list(): Promise<ListPage> {
-    throw new RepositoryError('ERR_REPOSITORY', 'A remote resolver cannot list its manifests', {
-      hint: 'List the server’s own database (provmark serve --db …) instead.',
-    });
+  /**
+   * Not part of the resolution API: the options are checked as every repository checks them, then
+   * the call is refused with ERR_UNSUPPORTED_OPERATION.
+   */
+  async list(options: ListOptions = {}): Promise<ListPage> {
+    checkLimit(options.limit, 'options.limit');
+    parseCursor(options.cursor, 'options.cursor');
+    throw new RepositoryError(
+      'ERR_UNSUPPORTED_OPERATION',
+      `The resolver at ${this.url} cannot list its manifests: the resolution API has no listing`,
+      { hint: 'List the server’s own database (provmark serve --db …) instead.' },
+    );
   }
 
   /** Remove a manifest through the server's authenticated `DELETE /manifests/{id}` (needs a token). */
@@ -287,12 +303,14 @@ export class HttpRepository implements ManifestRepository {
     }
   }
 
-  async #unexpected(res: Response, action: string): Promise<Error> {
+  async #unexpected(res: Response, action: string): Promise<RepositoryError> {
     const text = await res.text().catch(() => '');
     let message = text.slice(0, 300);
+    let serverCode: string | undefined;
     try {
-      const j = JSON.parse(text) as { message?: unknown };
+      const j = JSON.parse(text) as { message?: unknown; code?: unknown };
       if (typeof j.message === 'string') message = j.message;
+      if (typeof j.code === 'string') serverCode = j.code;
     } catch {
       // not JSON: keep the text
     }
@@ -310,7 +328,7 @@ export class HttpRepository implements ManifestRepository {
       `The resolver at ${this.url} refused to ${action}: HTTP ${res.status} ${message}`.trim(),
       {
         ...(hint === undefined ? {} : { hint }),
-        details: { status: res.status, url: this.url },
+        details: { status: res.status, url: this.url, ...(serverCode === undefined ? {} : { serverCode }) },
       },
     );
   }

@@ -1,12 +1,14 @@
 /**
- * The one contract every SQL ManifestRepository must meet, run against SQLite and PostgreSQL
- * (see sqlite.test.ts and postgres.test.ts, which provide the harness).
+ * The one contract every ManifestRepository must meet, run against SQLite, PostgreSQL and the HTTP
+ * client talking to a provmark server (sqlite.test.ts, postgres.test.ts, http.test.ts provide the
+ * harness). What a backend cannot do by design is declared in {@link RepositoryLimits}, and for each
+ * limit the contract checks the typed answer instead: nothing is skipped without a stated reason.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProvmarkError } from '../../src/errors.js';
 import { SCHEMA_VERSION } from '../../src/repository/schema.js';
-import type { ManifestRepository } from '../../src/repository/types.js';
+import type { ManifestRepository, NewManifestRecord } from '../../src/repository/types.js';
 import { makeRecord } from './records.js';
 
 export { makeRecord };
@@ -28,6 +30,22 @@ export interface RepositoryHarness {
   readSchemaVersion(): Promise<string | undefined>;
   /** Close every handle and remove the repository. */
   dispose(): Promise<void>;
+  /**
+   * A fresh record this backend accepts, with `overrides` applied (default {@link makeRecord}: opaque
+   * random store bytes). Given a valid `manifestId`, a store under that id that differs from any
+   * earlier one.
+   */
+  makeRecord?(overrides?: Partial<NewManifestRecord>): Promise<NewManifestRecord>;
+}
+
+/** What a backend does not do by design; the contract checks the typed answer in its place. */
+export interface RepositoryLimits {
+  /** `list()` checks its options, then rejects with ERR_UNSUPPORTED_OPERATION. */
+  readonly noList?: string;
+  /** `getManifest()` answers the store bytes only: `bindings` is `[]` and `format` is absent. */
+  readonly storeOnlyRecords?: string;
+  /** The handle has no schema of its own to refuse (the database behind it checks its own). */
+  readonly noSchema?: string;
 }
 
 async function codeOf(p: Promise<unknown>): Promise<string> {
@@ -39,10 +57,16 @@ async function codeOf(p: Promise<unknown>): Promise<string> {
   return 'resolved';
 }
 
-export function repositoryContract(name: string, makeHarness: () => Promise<RepositoryHarness>): void {
+export function repositoryContract(
+  name: string,
+  makeHarness: () => Promise<RepositoryHarness>,
+  limits: RepositoryLimits = {},
+): void {
   describe(`${name}: ManifestRepository contract`, () => {
     let h: RepositoryHarness;
     let repo: CountingRepository;
+    const newRecord = (overrides: Partial<NewManifestRecord> = {}): Promise<NewManifestRecord> =>
+      h.makeRecord ? h.makeRecord(overrides) : Promise.resolve(makeRecord(overrides));
 
     beforeEach(async () => {
       h = await makeHarness();
@@ -53,7 +77,7 @@ export function repositoryContract(name: string, makeHarness: () => Promise<Repo
     });
 
     it('stores a manifest and returns it byte for byte, with its bindings and format', async () => {
-      const rec = makeRecord();
+      const rec = await newRecord();
       const before = Date.now();
       const { created, record } = await repo.put(rec);
       expect(created).toBe(true);
@@ -62,14 +86,20 @@ export function repositoryContract(name: string, makeHarness: () => Promise<Repo
       expect(got).toBeDefined();
       expect(Buffer.from(got!.manifestStore).equals(Buffer.from(rec.manifestStore))).toBe(true);
       expect(Object.getPrototypeOf(got!.manifestStore)).toBe(Uint8Array.prototype);
-      expect(got!.bindings).toEqual(rec.bindings);
-      expect(got!.format).toBe('image/jpeg');
+      if (limits.storeOnlyRecords) {
+        // Declared limit: the store bytes come back, their bindings and format do not.
+        expect(got!.bindings).toEqual([]);
+        expect(got!.format).toBeUndefined();
+      } else {
+        expect(got!.bindings).toEqual(rec.bindings);
+        expect(got!.format).toBe('image/jpeg');
+      }
       expect(got!.createdAt!.getTime()).toBeGreaterThanOrEqual(before - 1000);
       expect(await repo.getManifest(`urn:c2pa:${randomUUID()}`)).toBeUndefined();
     });
 
     it('finds a manifest by its binding, and nothing for other bindings or algorithms', async () => {
-      const rec = makeRecord();
+      const rec = await newRecord();
       await repo.put(rec);
       const b = rec.bindings[0]!;
       expect(await repo.findByBinding(b.alg, b.value)).toEqual([{ manifestId: rec.manifestId }]);
@@ -84,7 +114,7 @@ export function repositoryContract(name: string, makeHarness: () => Promise<Repo
       const shared = { alg: SOFT_BINDING_ALG, value: softBindingValue(newSoftBindingId()) };
       const ids: string[] = [];
       for (let i = 0; i < 3; i++) {
-        const rec = makeRecord({
+        const rec = await newRecord({
           bindings: [shared, { alg: 'org.example.fingerprint.1', value: `AAA${i}` }],
         });
         await repo.put(rec);
@@ -100,7 +130,7 @@ export function repositoryContract(name: string, makeHarness: () => Promise<Repo
     });
 
     it('treats a retry of the same put as a no-op and refuses the same id with other content', async () => {
-      const rec = makeRecord({
+      const rec = await newRecord({
         bindings: [
           { alg: SOFT_BINDING_ALG, value: softBindingValue(newSoftBindingId()) },
           { alg: 'org.example.fingerprint.1', value: 'AQID' },
@@ -114,7 +144,10 @@ export function repositoryContract(name: string, makeHarness: () => Promise<Repo
       expect(await repo.count()).toBe(1);
       expect(await h.rawCounts()).toEqual({ manifests: 1, bindings: 2 });
 
-      const otherBytes = { ...rec, manifestStore: new Uint8Array(randomBytes(100)) };
+      // Other store bytes under the same id (a valid store where the backend checks stores).
+      const otherStore = (await newRecord({ manifestId: rec.manifestId })).manifestStore;
+      expect(Buffer.from(otherStore).equals(Buffer.from(rec.manifestStore))).toBe(false);
+      const otherBytes = { ...rec, manifestStore: otherStore };
       expect(await codeOf(repo.put(otherBytes))).toBe('ERR_CONFLICT');
       const otherBindings = { ...rec, bindings: [rec.bindings[0]!] };
       expect(await codeOf(repo.put(otherBindings))).toBe('ERR_CONFLICT');
@@ -127,7 +160,7 @@ export function repositoryContract(name: string, makeHarness: () => Promise<Repo
     it('stores all or nothing: a failure while writing bindings leaves no orphan row', async () => {
       const poison = softBindingValue(newSoftBindingId());
       await h.injectFailure(poison);
-      const rec = makeRecord({
+      const rec = await newRecord({
         bindings: [
           { alg: SOFT_BINDING_ALG, value: softBindingValue(newSoftBindingId()) },
           { alg: 'zz.last.binding.1', value: poison },
@@ -148,7 +181,7 @@ export function repositoryContract(name: string, makeHarness: () => Promise<Repo
 
     it('takes 50 concurrent puts from 5 connections: 50 rows, all findable', async () => {
       const handles = [repo, ...(await Promise.all([1, 2, 3, 4].map(() => h.open())))];
-      const records = Array.from({ length: 50 }, () => makeRecord());
+      const records = await Promise.all(Array.from({ length: 50 }, () => newRecord()));
       const results = await Promise.all(records.map((r, i) => handles[i % handles.length]!.put(r)));
       expect(results.every((r) => r.created)).toBe(true);
       expect(await repo.count()).toBe(50);
@@ -158,7 +191,7 @@ export function repositoryContract(name: string, makeHarness: () => Promise<Repo
         expect(await handles[3]!.findByBinding(b.alg, b.value)).toEqual([{ manifestId: r.manifestId }]);
       }
       // Ten concurrent retries of one new record: one creates it, the rest see it.
-      const one = makeRecord();
+      const one = await newRecord();
       const same = await Promise.all(
         Array.from({ length: 10 }, (_, i) => handles[i % handles.length]!.put(one)),
       );
@@ -166,10 +199,17 @@ export function repositoryContract(name: string, makeHarness: () => Promise<Repo
       expect(await h.rawCounts()).toEqual({ manifests: 51, bindings: 51 });
     });
 
-    it('lists manifests oldest first, page by page', async () => {
+    if (limits.noList)
+      it(`refuses list() with ERR_UNSUPPORTED_OPERATION: ${limits.noList}`, async () => {
+        await repo.put(await newRecord());
+        expect(await codeOf(repo.list())).toBe('ERR_UNSUPPORTED_OPERATION');
+        expect(await codeOf(repo.list({ limit: 10 }))).toBe('ERR_UNSUPPORTED_OPERATION');
+      });
+
+    it.skipIf(limits.noList)('lists manifests oldest first, page by page', async () => {
       const ids: string[] = [];
       for (let i = 0; i < 25; i++) {
-        const rec = makeRecord(i === 3 ? { bindings: [] } : i === 4 ? { format: undefined } : {});
+        const rec = await newRecord(i === 3 ? { bindings: [] } : i === 4 ? { format: undefined } : {});
         await repo.put(rec);
         ids.push(rec.manifestId);
       }
@@ -195,7 +235,7 @@ export function repositoryContract(name: string, makeHarness: () => Promise<Repo
     });
 
     it('deletes a manifest with its bindings', async () => {
-      const rec = makeRecord();
+      const rec = await newRecord();
       await repo.put(rec);
       expect(await repo.delete(rec.manifestId)).toBe(true);
       expect(await repo.delete(rec.manifestId)).toBe(false);
@@ -206,21 +246,23 @@ export function repositoryContract(name: string, makeHarness: () => Promise<Repo
     });
 
     it('rejects misuse with TypeError/RangeError naming the parameter', async () => {
-      await expect(repo.put(makeRecord({ manifestId: 'not-an-id' }))).rejects.toThrow(/record\.manifestId/);
-      await expect(repo.put(makeRecord({ manifestId: 'not-an-id' }))).rejects.toBeInstanceOf(RangeError);
-      await expect(repo.put(makeRecord({ manifestStore: new Uint8Array(0) }))).rejects.toThrow(
+      await expect(repo.put(await newRecord({ manifestId: 'not-an-id' }))).rejects.toThrow(
+        /record\.manifestId/,
+      );
+      await expect(repo.put(await newRecord({ manifestId: 'not-an-id' }))).rejects.toBeInstanceOf(RangeError);
+      await expect(repo.put(await newRecord({ manifestStore: new Uint8Array(0) }))).rejects.toThrow(
         /manifestStore/,
       );
       await expect(
-        repo.put(makeRecord({ manifestStore: 'abc' as unknown as Uint8Array })),
+        repo.put(await newRecord({ manifestStore: 'abc' as unknown as Uint8Array })),
       ).rejects.toBeInstanceOf(TypeError);
       await expect(
-        repo.put(makeRecord({ bindings: [{ alg: SOFT_BINDING_ALG, value: '***' }] })),
+        repo.put(await newRecord({ bindings: [{ alg: SOFT_BINDING_ALG, value: '***' }] })),
       ).rejects.toThrow(/bindings\[0\]\.value/);
-      await expect(repo.put(makeRecord({ bindings: [{ alg: '', value: 'AAAA' }] }))).rejects.toThrow(
+      await expect(repo.put(await newRecord({ bindings: [{ alg: '', value: 'AAAA' }] }))).rejects.toThrow(
         /bindings\[0\]\.alg/,
       );
-      await expect(repo.put(makeRecord({ format: 'jpeg' }))).rejects.toThrow(/format/);
+      await expect(repo.put(await newRecord({ format: 'jpeg' }))).rejects.toThrow(/format/);
       await expect(repo.getManifest('urn:c2pa:nope')).rejects.toBeInstanceOf(RangeError);
       await expect(repo.findByBinding(SOFT_BINDING_ALG, 'AAAA', { maxResults: 0 })).rejects.toThrow(
         /maxResults/,
@@ -229,16 +271,29 @@ export function repositoryContract(name: string, makeHarness: () => Promise<Repo
       expect(await repo.count()).toBe(0);
     });
 
-    it('refuses a repository whose schema is newer than this code, and leaves it untouched', async () => {
-      await repo.put(makeRecord());
-      await h.setSchemaVersion(SCHEMA_VERSION + 1);
-      const err = await h.open().catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(ProvmarkError);
-      expect((err as ProvmarkError).code).toBe('ERR_REPOSITORY_VERSION');
-      expect((err as ProvmarkError).message).toMatch(new RegExp(`schema version ${SCHEMA_VERSION + 1}`));
-      expect(await h.readSchemaVersion()).toBe(String(SCHEMA_VERSION + 1));
-      expect(await h.rawCounts()).toEqual({ manifests: 1, bindings: 1 });
-    });
+    if (limits.noSchema)
+      it(`has no schema of its own: ${limits.noSchema}`, async () => {
+        // The database behind it has one, and this handle still works after a newer schema is written
+        // there, because only that database's own opener refuses it.
+        await h.setSchemaVersion(SCHEMA_VERSION + 1);
+        const other = await h.open();
+        expect(await other.findByBinding(SOFT_BINDING_ALG, softBindingValue(newSoftBindingId()))).toEqual([]);
+        expect(await h.readSchemaVersion()).toBe(String(SCHEMA_VERSION + 1));
+      });
+
+    it.skipIf(limits.noSchema)(
+      'refuses a repository whose schema is newer than this code, and leaves it untouched',
+      async () => {
+        await repo.put(await newRecord());
+        await h.setSchemaVersion(SCHEMA_VERSION + 1);
+        const err = await h.open().catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(ProvmarkError);
+        expect((err as ProvmarkError).code).toBe('ERR_REPOSITORY_VERSION');
+        expect((err as ProvmarkError).message).toMatch(new RegExp(`schema version ${SCHEMA_VERSION + 1}`));
+        expect(await h.readSchemaVersion()).toBe(String(SCHEMA_VERSION + 1));
+        expect(await h.rawCounts()).toEqual({ manifests: 1, bindings: 1 });
+      },
+    );
 
     it('records the schema version it created', async () => {
       expect(await h.readSchemaVersion()).toBe(String(SCHEMA_VERSION));
@@ -248,7 +303,7 @@ export function repositoryContract(name: string, makeHarness: () => Promise<Repo
       const other = await h.open();
       await other.close();
       expect(await codeOf(other.findByBinding(SOFT_BINDING_ALG, 'AAAA'))).toBe('ERR_REPOSITORY');
-      expect(await codeOf(other.put(makeRecord()))).toBe('ERR_REPOSITORY');
+      expect(await codeOf(other.put(await newRecord()))).toBe('ERR_REPOSITORY');
     });
   });
 }

@@ -13,6 +13,7 @@ import {
   type CountingRepository,
   type RepositoryHarness,
 } from './contract.js';
+import { sqliteRawAccess } from './sqlite-raw.js';
 
 const root = mkdtempSync(join(tmpdir(), 'provmark-sqlite-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -21,48 +22,13 @@ let n = 0;
 async function sqliteHarness(): Promise<RepositoryHarness> {
   const path = join(root, `repo-${++n}`, 'repository.db');
   const handles: CountingRepository[] = [];
-  const raw = () => new Database(path);
-  const withRaw = <T>(fn: (db: Database.Database) => T): T => {
-    const db = raw();
-    try {
-      return fn(db);
-    } finally {
-      db.close();
-    }
-  };
   return {
     async open() {
       const repo = await openSqliteRepository({ path });
       handles.push(repo);
       return repo;
     },
-    async injectFailure(value) {
-      withRaw((db) =>
-        db.exec(`CREATE TRIGGER provmark_test_fail BEFORE INSERT ON provmark_bindings WHEN NEW.value = '${value}'
-                 BEGIN SELECT RAISE(ABORT, 'injected failure'); END`),
-      );
-    },
-    async clearFailure() {
-      withRaw((db) => db.exec('DROP TRIGGER provmark_test_fail'));
-    },
-    async rawCounts() {
-      return withRaw((db) => ({
-        manifests: db.prepare('SELECT count(*) FROM provmark_manifests').pluck().get() as number,
-        bindings: db.prepare('SELECT count(*) FROM provmark_bindings').pluck().get() as number,
-      }));
-    },
-    async setSchemaVersion(version) {
-      withRaw((db) =>
-        db.prepare("UPDATE provmark_meta SET value = ? WHERE key = 'schema_version'").run(String(version)),
-      );
-    },
-    async readSchemaVersion() {
-      return withRaw(
-        (db) =>
-          db.prepare("SELECT value FROM provmark_meta WHERE key = 'schema_version'").pluck().get() as
-            string | undefined,
-      );
-    },
+    ...sqliteRawAccess(path),
     async dispose() {
       for (const h of handles) await h.close();
     },
