@@ -9,10 +9,16 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { FileError, ProvmarkError, type ErrorCode } from '../errors.js';
+import { FileError } from '../errors.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import type { SourceItem } from './sources.js';
-import { createTaskRunner, prepareTask, toBatchError } from './tasks.js';
+import {
+  createTaskRunner,
+  errorOfBatchError,
+  prepareTask,
+  resolveBatchTrust,
+  toBatchError,
+} from './tasks.js';
 import type { BatchError, BatchItem, BatchKind, BatchReports, BatchTaskOptions } from './types.js';
 
 /** Files handed to one worker ahead of its current one, so it never waits for the main thread. */
@@ -45,7 +51,7 @@ async function* runInThread<K extends BatchKind>(
   source: Iterable<SourceItem> | AsyncIterable<SourceItem>,
   options: BatchTaskOptions[K],
 ): AsyncGenerator<BatchItem<BatchReports[K]>> {
-  const runner = await createTaskRunner(kind, options);
+  const runner = await createTaskRunner(kind, options, await resolveBatchTrust(kind, options));
   try {
     let index = 0;
     for await (const item of source) {
@@ -95,6 +101,7 @@ async function* runInWorkers<K extends BatchKind>(
   jobs: number,
 ): AsyncGenerator<BatchItem<BatchReports[K]>> {
   await prepareTask(kind, options);
+  const trust = await resolveBatchTrust(kind, options);
   const entry = workerEntry();
   const limit = jobs * PER_WORKER_IN_FLIGHT;
   const ready: BatchItem<BatchReports[K]>[] = [];
@@ -116,15 +123,12 @@ async function* runInWorkers<K extends BatchKind>(
     const detectorThreads = Math.max(1, Math.floor(availableParallelism() / jobs));
     const worker = new Worker(entry.code, {
       eval: true,
-      workerData: { kind, options, entry: entry.url, detectorThreads },
+      workerData: { kind, options, trust, entry: entry.url, detectorThreads },
     });
     const slot: Slot = { worker, tasks: new Map(), closing: false, exited: false };
     worker.on('message', (m: FromWorker) => {
       if (m.type === 'fatal') {
-        fatal ??=
-          m.error.code === 'ERR_INTERNAL' || m.error.code === 'ERR_USAGE'
-            ? new Error(m.error.message)
-            : new ProvmarkError(m.error.code as ErrorCode, m.error.message);
+        fatal ??= errorOfBatchError(m.error);
         changed.notify();
       } else if (m.type === 'result') {
         const path = slot.tasks.get(m.index)!;

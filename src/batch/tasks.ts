@@ -3,11 +3,12 @@
  * once (engine, model and repository load on first use and stay loaded) and then handles many files.
  */
 import { open } from 'node:fs/promises';
-import { FileError, isProvmarkError } from '../errors.js';
+import type { EngineTrust } from '../c2pa/context.js';
+import { FileError, ProvmarkError, isProvmarkError, type ErrorCode } from '../errors.js';
 import { readMediaInput } from '../media/io.js';
 import { sniffFormat, type FormatInfo } from '../media/sniff.js';
 import type { ManifestRepository } from '../repository/types.js';
-import type { BatchError, BatchKind, BatchReports, BatchTaskOptions } from './types.js';
+import type { BatchError, BatchKind, BatchReports, BatchTaskOptions, BatchTrust } from './types.js';
 
 export interface TaskRunner<K extends BatchKind> {
   run(path: string): Promise<BatchReports[K]>;
@@ -50,16 +51,52 @@ export function toBatchError(err: unknown): BatchError {
   return { code: 'ERR_INTERNAL', message: err instanceof Error ? err.message : String(err) };
 }
 
+/** A batch line's error as a thrown value again, so that {@link toBatchError} gives the same line back. */
+export function errorOfBatchError(error: BatchError): Error {
+  return error.code === 'ERR_INTERNAL' || error.code === 'ERR_USAGE'
+    ? new Error(error.message)
+    : new ProvmarkError(error.code as ErrorCode, error.message);
+}
+
+/**
+ * The trust of a verify or inspect batch, resolved once on the calling thread before any file is
+ * read: URL anchors are fetched once per batch, not once per file or per worker.
+ */
+export async function resolveBatchTrust<K extends BatchKind>(
+  kind: K,
+  options: BatchTaskOptions[K],
+): Promise<BatchTrust | undefined> {
+  if (kind !== 'verify' && kind !== 'inspect') return undefined;
+  const { resolveTrust } = await import('../verify/trust.js');
+  return resolveTrust((options as BatchTaskOptions['verify' | 'inspect']).trust).then(
+    (trust) => ({ trust }),
+    (err: unknown) => ({ error: toBatchError(err) }),
+  );
+}
+
+/** What a runner calls for trust: the batch's resolved bundles, or its resolution error thrown again. */
+function batchTrust(trust: BatchTrust | undefined): () => Promise<EngineTrust> {
+  if (trust === undefined) throw new Error('A verify or inspect runner needs the batch trust');
+  return async () => {
+    if ('error' in trust) throw errorOfBatchError(trust.error);
+    return trust.trust;
+  };
+}
+
 export async function createTaskRunner<K extends BatchKind>(
   kind: K,
   options: BatchTaskOptions[K],
+  trust?: BatchTrust,
 ): Promise<TaskRunner<K>> {
   // Each branch returns a runner of the matching kind; the casts restore what the switch already proved.
   switch (kind) {
     case 'verify':
-      return (await verifyRunner(options as BatchTaskOptions['verify'])) as unknown as TaskRunner<K>;
+      return (await verifyRunner(batchTrust(trust))) as unknown as TaskRunner<K>;
     case 'inspect':
-      return (await inspectRunner(options as BatchTaskOptions['inspect'])) as unknown as TaskRunner<K>;
+      return (await inspectRunner(
+        options as BatchTaskOptions['inspect'],
+        batchTrust(trust),
+      )) as unknown as TaskRunner<K>;
     case 'detect':
       return (await detectRunner()) as unknown as TaskRunner<K>;
     case 'watermark':
@@ -84,16 +121,19 @@ export async function prepareTask<K extends BatchKind>(kind: K, options: BatchTa
   await repository.close();
 }
 
-async function verifyRunner(options: BatchTaskOptions['verify']): Promise<TaskRunner<'verify'>> {
-  const { verify } = await import('../verify/verify.js');
+async function verifyRunner(trust: () => Promise<EngineTrust>): Promise<TaskRunner<'verify'>> {
+  const { verifyInput } = await import('../verify/verify.js');
   return {
-    run: (path) => verify(path, options.trust ? { trust: options.trust } : {}),
+    run: (path) => verifyInput(path, trust, {}),
     close: async () => undefined,
   };
 }
 
-async function inspectRunner(options: BatchTaskOptions['inspect']): Promise<TaskRunner<'inspect'>> {
-  const { inspect } = await import('../verify/inspect.js');
+async function inspectRunner(
+  options: BatchTaskOptions['inspect'],
+  trust: () => Promise<EngineTrust>,
+): Promise<TaskRunner<'inspect'>> {
+  const { inspectInput } = await import('../flows/inspect.js');
   const { openRepository } = await import('../repository/open.js');
   const { createHttpRepository } = await import('../repository/http.js');
   const repository: ManifestRepository | undefined =
@@ -103,8 +143,7 @@ async function inspectRunner(options: BatchTaskOptions['inspect']): Promise<Task
   const resolver = options.resolver ? createHttpRepository({ url: options.resolver }) : undefined;
   return {
     run: (path) =>
-      inspect(path, {
-        ...(options.trust ? { trust: options.trust } : {}),
+      inspectInput(path, trust, {
         ...(repository ? { repository } : {}),
         ...(resolver ? { resolver } : {}),
         ...(options.watermarkKey === undefined ? {} : { watermarkKey: options.watermarkKey }),

@@ -1,5 +1,6 @@
 import type { DetectReport } from '../detect/types.js';
-import type { ProvenanceReport } from '../verify/inspect.js';
+import type { EngineTrust } from '../c2pa/context.js';
+import type { ProvenanceReport } from '../flows/inspect.js';
 import type { TrustOptions } from '../verify/trust.js';
 import type { VerifyReport } from '../verify/types.js';
 import type { ImageWatermarkDetection } from '../watermark/image.js';
@@ -60,3 +61,10 @@ export interface BatchReports {
 }
 
 export type BatchKind = keyof BatchReports;
+
+/**
+ * Trust resolved once per batch on the calling thread (anchor files read, URL anchors fetched) and
+ * copied into every worker: the engine's PEM bundles, or why resolving failed, which each file then
+ * reports as its error, as a per-file resolution would.
+ */
+export type BatchTrust = { readonly trust: EngineTrust } | { readonly error: BatchError };

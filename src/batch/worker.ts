@@ -6,21 +6,23 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { setDetectorThreads } from '../detect/model.js';
 import { createTaskRunner, toBatchError, type TaskRunner } from './tasks.js';
-import type { BatchKind, BatchTaskOptions } from './types.js';
+import type { BatchKind, BatchTaskOptions, BatchTrust } from './types.js';
 import type { ToWorker, FromWorker } from './protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('src/batch/worker is a worker-thread entry, not a module to import');
-const { kind, options, detectorThreads } = workerData as {
+const { kind, options, trust, detectorThreads } = workerData as {
   kind: BatchKind;
   options: BatchTaskOptions[BatchKind];
+  /** Resolved once by the pool for the whole batch. */
+  trust: BatchTrust | undefined;
   detectorThreads: number;
 };
 // Before the first detection: the runtime reads its thread count once.
 setDetectorThreads(detectorThreads);
 const send = (m: FromWorker): void => port.postMessage(m);
 
-const runner: Promise<TaskRunner<BatchKind> | undefined> = createTaskRunner(kind, options).then(
+const runner: Promise<TaskRunner<BatchKind> | undefined> = createTaskRunner(kind, options, trust).then(
   (r) => {
     send({ type: 'ready' });
     return r;

@@ -3,7 +3,7 @@
  * several files combine. Batch runs tally codes instead of keeping them, so memory does not grow with files.
  */
 import type { DetectReport } from '../detect/types.js';
-import type { ProvenanceReport } from '../verify/inspect.js';
+import type { ProvenanceReport } from '../flows/inspect.js';
 import type { VerifyReport } from '../verify/types.js';
 import type { ImageWatermarkDetection } from '../watermark/image.js';
 import { EXIT } from './io.js';

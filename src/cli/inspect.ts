@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { defaultRepositoryPath } from '../repository/sqlite.js';
 import type { BatchTaskOptions } from '../batch/types.js';
-import type { ProvenanceReport } from '../verify/inspect.js';
+import type { ProvenanceReport } from '../flows/inspect.js';
 import { addBatchFlags, runBatchCommand, type BatchFlags, type BatchPresenter } from './batch.js';
 import { inspectExitCode } from './exit-codes.js';
 import { dbFromFlags } from './protect.js';

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { openRepository } from '../repository/open.js';
 import type { ManifestRepository } from '../repository/types.js';
-import { protect } from '../sign/protect.js';
+import { protect } from '../flows/protect.js';
 import { createPemSigner } from '../sign/signers.js';
 import { manifestFromFlags } from './sign.js';
 import { EXIT, printJson, runCommand } from './io.js';

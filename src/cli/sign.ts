@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../media/io.js';
 import { SigningError } from '../errors.js';
 import type { ManifestInput } from '../sign/manifest.js';
-import { sign } from '../sign/sign.js';
+import { sign } from '../flows/sign.js';
 import { createPemSigner } from '../sign/signers.js';
 import { EXIT, printJson, runCommand } from './io.js';
 import { likenessFromFlags } from './likeness.js';

@@ -1,4 +1,5 @@
-import { CorruptMediaError, isProvmarkError } from '../errors.js';
+import { CorruptMediaError, isProvmarkError, type ProvmarkError } from '../errors.js';
+import type { MediaAsset } from '../media/asset.js';
 import { decodeImageRgb, type RgbPixels } from '../media/image.js';
 import { readMediaInput } from '../media/io.js';
 import { sniffFormat, type FormatInfo } from '../media/sniff.js';
@@ -57,6 +58,27 @@ export async function detect(input: MediaInput, options: DetectOptions = {}): Pr
     throw new TypeError(`Expected a boolean for options.useModel but received ${typeof options.useModel}`);
   }
   const bytes = await readMediaInput(input, 'input');
+  let sniffed: FormatInfo | ProvmarkError;
+  try {
+    sniffed = sniffFormat(bytes);
+  } catch (err) {
+    if (!isProvmarkError(err)) throw err;
+    sniffed = err;
+  }
+  return detectSniffed(bytes, sniffed, options);
+}
+
+/** {@link detect} of an asset already read and sniffed (inspect() passes its own; options already checked). */
+export function detectAsset(asset: MediaAsset, options: DetectOptions = {}): Promise<DetectReport> {
+  return detectSniffed(asset.bytes, asset.format, options);
+}
+
+/** The detector over bytes and their format, or the coded error that sniffing them gave. */
+async function detectSniffed(
+  bytes: Uint8Array,
+  sniffed: FormatInfo | ProvmarkError,
+  options: DetectOptions,
+): Promise<DetectReport> {
   const calibration = loadCalibration();
   const model = modelInfo(calibration);
   const evidence: DetectEvidence[] = [];
@@ -66,14 +88,11 @@ export async function detect(input: MediaInput, options: DetectOptions = {}): Pr
     score: number | null = null,
   ): DetectReport => finish({ label: 'inconclusive', score, evidence, model, reason, explanation });
 
-  let format: FormatInfo;
-  try {
-    format = sniffFormat(bytes);
-  } catch (err) {
-    if (!isProvmarkError(err)) throw err;
-    const reason = err.code === 'ERR_CORRUPT_MEDIA' ? 'corrupt' : 'unsupported-format';
-    return inconclusive(reason, err.message);
+  if (isProvmarkError(sniffed)) {
+    const reason = sniffed.code === 'ERR_CORRUPT_MEDIA' ? 'corrupt' : 'unsupported-format';
+    return inconclusive(reason, sniffed.message);
   }
+  const format = sniffed;
   if (format.kind !== 'image') {
     return inconclusive(
       'unsupported-format',

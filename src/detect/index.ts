@@ -16,5 +16,5 @@ export type {
 } from './types.js';
 export { KNOWN_DWTDCT_MARKS } from './dwtdct.js';
 // Many files at once (worker threads, results streamed as each file completes): src/batch.
-export { detectMany, type DetectManyOptions, type ManyInput, type PathOptions } from '../batch/many.js';
+export { detectMany, type DetectManyOptions, type ManyInput, type PathOptions } from '../flows/many.js';
 export type { BatchItem, BatchError, ManyOptions } from '../batch/types.js';

@@ -13,7 +13,7 @@ import { FORMATS, sniffFormat } from '../media/sniff.js';
 import type { ManifestRepository } from '../repository/types.js';
 import type { AuthorizedSigner, LikenessPerson, LikenessRegistry } from '../repository/likeness.js';
 import type { MediaInput } from '../types.js';
-import { inspect, type ProvenanceReport, type ProvenanceVerdict } from '../verify/inspect.js';
+import { inspect, type ProvenanceReport, type ProvenanceVerdict } from '../flows/inspect.js';
 import type { TrustOptions } from '../verify/trust.js';
 import type { SignerSummary } from '../verify/types.js';
 import { FACE_MODEL_ID, detectFaces, type DetectedFace, type FaceBox } from './faces.js';

@@ -185,7 +185,7 @@ export function pageRoutes(repository: ManifestRepository, options: PageOptions 
         }
         if (body.length === 0)
           return sendError(reply, 400, 'ERR_INVALID_REQUEST', 'The uploaded file is empty');
-        const { inspect } = await import('../verify/inspect.js');
+        const { inspect } = await import('../flows/inspect.js');
         // The upload lives only in this request: inspect() reads it and nothing is written anywhere.
         const report = await inspect(new Uint8Array(body.buffer, body.byteOffset, body.byteLength), {
           ...(options.trust ? { trust: options.trust } : {}),

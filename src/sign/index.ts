@@ -2,8 +2,10 @@
  * `provmark/sign`: C2PA signing, signers and development credentials.
  * @packageDocumentation
  */
-export { sign, type SignOptions, type SignResult } from './sign.js';
-export { protect, type ProtectOptions, type ProtectResult } from './protect.js';
+// The public sign() and protect() are orchestration (src/flows): the signing step plus its read-back,
+// and watermark + sign + register. Re-exported so `provmark/sign` keeps its API.
+export { sign, type SignOptions, type SignResult } from '../flows/sign.js';
+export { protect, type ProtectOptions, type ProtectResult } from '../flows/protect.js';
 export type { TimestampOptions } from './timestamp.js';
 export {
   createPemSigner,

@@ -10,7 +10,7 @@ export {
   type ProvenanceReport,
   type ProvenanceVerdict,
   type RecoveredManifest,
-} from './inspect.js';
+} from '../flows/inspect.js';
 export {
   fetchTrustLists,
   resolveTrust,
@@ -31,5 +31,5 @@ export {
   type InspectManyOptions,
   type ManyInput,
   type PathOptions,
-} from '../batch/many.js';
+} from '../flows/many.js';
 export type { BatchItem, BatchError, ManyOptions } from '../batch/types.js';

@@ -1,17 +1,18 @@
 import { createHash } from 'node:crypto';
-import { engineContextJson } from '../c2pa/context.js';
+import { engineContextJson, type EngineTrust } from '../c2pa/context.js';
 import type { EngineReadResult, EngineStore } from '../c2pa/read.js';
 import { readManifestStore } from '../c2pa/read.js';
 import { C2PA_STORE_UUID } from '../c2pa/store-uuid.js';
 import { ENGINE_READ_LIMIT } from '../c2pa/engine.js';
 import { isProvmarkError } from '../errors.js';
+import { assetOf, type MediaAsset } from '../media/asset.js';
 import { readMediaInput } from '../media/io.js';
-import { FORMATS, sniffFormat, type FormatInfo } from '../media/sniff.js';
+import { FORMATS, type FormatInfo } from '../media/sniff.js';
 import type { MediaInput } from '../types.js';
 import { ingredientValidations, statusesOf, summariseManifest } from './summary.js';
-import { engineState, stateSettingAside } from './state.js';
+import { engineState, stateSettingAside, validateRecovered } from './state.js';
 import { resolveTrust, type TrustOptions } from './trust.js';
-import type { ManifestReport, ValidationStatus, VerifyReport } from './types.js';
+import type { AbsentReport, ManifestReport, ValidationStatus, VerifyReport } from './types.js';
 
 export interface VerifyOptions {
   /** Trust anchors and lists; without any, a good signature is `valid` but never `trusted`. */
@@ -43,24 +44,61 @@ export interface VerifyOptions {
  */
 export async function verify(input: MediaInput, options: VerifyOptions = {}): Promise<VerifyReport> {
   if (options === null || typeof options !== 'object') throw new TypeError('Expected an options object');
+  return verifyInput(input, () => resolveTrust(options.trust), options);
+}
+
+/**
+ * {@link verify} with trust from the caller: `trust` is asked for only once the file proved
+ * readable, so batch work resolves it once for all its files and still reports an unreadable file
+ * before a bad trust configuration, as verify() does.
+ */
+export async function verifyInput(
+  input: MediaInput,
+  trust: () => Promise<EngineTrust>,
+  options: Omit<VerifyOptions, 'trust'>,
+): Promise<VerifyReport> {
   const bytes = await readMediaInput(input, 'input', ENGINE_READ_LIMIT);
-  let format: FormatInfo;
+  let asset: MediaAsset;
   try {
-    format = sniffFormat(bytes);
+    asset = assetOf(bytes);
   } catch (err) {
-    return unreadable(undefined, err);
+    return unreadableReport(err);
   }
+  const resolved = await trust();
+  return verifyAsset(asset, resolved, {
+    ...(options.sidecar !== undefined
+      ? { sidecar: await readMediaInput(options.sidecar, 'sidecar', ENGINE_READ_LIMIT) }
+      : {}),
+    ...(options.fetchRemoteManifests !== undefined
+      ? { fetchRemoteManifests: options.fetchRemoteManifests }
+      : {}),
+    ...(options.detailed !== undefined ? { detailed: options.detailed } : {}),
+  });
+}
+
+/** What {@link verifyAsset} takes besides the asset and the trust: the sidecar already read. */
+export interface AssetVerifyOptions {
+  readonly sidecar?: Uint8Array;
+  readonly fetchRemoteManifests?: boolean;
+  readonly detailed?: boolean;
+}
+
+/**
+ * {@link verify} of an asset already read and sniffed, under trust already resolved: what
+ * inspect(), sign()'s read-back and batch work call, so none of them reads, sniffs or resolves
+ * trust a second time.
+ */
+export async function verifyAsset(
+  asset: MediaAsset,
+  trust: EngineTrust,
+  options: AssetVerifyOptions = {},
+): Promise<VerifyReport> {
   const contextJson = engineContextJson({
-    trust: await resolveTrust(options.trust),
+    trust,
     fetchRemoteManifests: options.fetchRemoteManifests ?? false,
   });
-  if (options.sidecar !== undefined)
-    return verifySidecar(
-      bytes,
-      format,
-      await readMediaInput(options.sidecar, 'sidecar', ENGINE_READ_LIMIT),
-      contextJson,
-    );
+  const { bytes, format } = asset;
+  if (options.sidecar !== undefined) return verifySidecar(bytes, format, options.sidecar, contextJson);
   return toReport(
     format,
     await readManifestStore(bytes, format.mime, contextJson, { crJson: options.detailed ?? false }),
@@ -68,15 +106,38 @@ export async function verify(input: MediaInput, options: VerifyOptions = {}): Pr
   );
 }
 
-function unreadable(format: FormatInfo | undefined, err: unknown): VerifyReport {
+/**
+ * A manifest store recovered through the watermark id `id` for a derivative file, validated by the
+ * engine on its own and reported by the same builder as an embedded one, with the derivative's
+ * expected hard-binding mismatch set aside (state.ts `validateRecovered`). Undefined when the bytes
+ * hold no readable store.
+ */
+export async function verifyRecoveredStore(
+  store: Uint8Array,
+  trust: EngineTrust,
+  id: string,
+): Promise<ManifestReport | undefined> {
+  const read = await readManifestStore(store, FORMATS.c2pa.mime, engineContextJson({ trust }), {
+    crJson: true,
+  });
+  if (read.kind !== 'store') return undefined;
+  const { state, statuses } = validateRecovered(read.store, read.crJson, id);
+  return storeReport(FORMATS.c2pa, read.store, read.crJson, [...statuses], state);
+}
+
+/** The report of input that cannot be examined (unrecognised, empty): a verdict, not a throw. */
+export function unreadableReport(err: unknown): UnexaminedReport {
   if (!isProvmarkError(err)) throw err;
   return {
     state: 'absent',
-    format: format?.format,
+    format: undefined,
     statuses: [],
     error: { code: err.code, message: err.message },
   };
 }
+
+/** An absent report that says why the file could not be examined. */
+export type UnexaminedReport = AbsentReport & { readonly error: NonNullable<AbsentReport['error']> };
 
 function toReport(format: FormatInfo, read: EngineReadResult, bytes: Uint8Array): VerifyReport {
   switch (read.kind) {

@@ -52,5 +52,5 @@ export {
   type DetectWatermarkManyOptions,
   type ManyInput,
   type PathOptions,
-} from '../batch/many.js';
+} from '../flows/many.js';
 export type { BatchItem, BatchError, ManyOptions } from '../batch/types.js';

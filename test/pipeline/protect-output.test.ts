@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProvmarkError } from '../../src/errors.js';
 import { openSqliteRepository, type SqliteRepository } from '../../src/repository/index.js';
 import type { ManifestRepository } from '../../src/repository/types.js';
-import { protect } from '../../src/sign/protect.js';
+import { protect } from '../../src/flows/protect.js';
 import { runCli } from '../helpers/cli.js';
 import { devSigner } from '../helpers/credentials.js';
 import { makeImage } from '../helpers/media.js';

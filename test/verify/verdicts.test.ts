@@ -13,7 +13,7 @@ import { engineContextJson } from '../../src/c2pa/context.js';
 import { signWithEngine } from '../../src/c2pa/build.js';
 import { readManifestStore } from '../../src/c2pa/read.js';
 import { buildManifestDefinition } from '../../src/sign/manifest.js';
-import { protect } from '../../src/sign/protect.js';
+import { protect } from '../../src/flows/protect.js';
 import { sign } from '../../src/sign/index.js';
 import { inspect, resolveTrust, verify, type ProvenanceReport } from '../../src/verify/index.js';
 import { SOFT_BINDING_ALG, softBindingValue } from '../../src/watermark/softbinding.js';

@@ -2,7 +2,7 @@
  * The page's verdicts, computed from what the engine reports in the browser. Pure: bundled into
  * the page and unit-tested in Node.
  *
- * The words and rules are `inspect()`'s (src/verify/inspect.ts): the engine's `validation_state`
+ * The words and rules are `inspect()`'s (src/flows/inspect.ts): the engine's `validation_state`
  * decides valid or not, and an invalid manifest is sorted by its failures (src/verify/failures.ts,
  * shared). The state rules (src/verify/state.ts) are the very functions `verify()` and `inspect()` use.
  */

@@ -4,13 +4,13 @@
  * and memory stays bounded whatever the number of files.
  */
 import type { DetectReport } from '../detect/types.js';
-import type { ProvenanceReport } from '../verify/inspect.js';
+import type { ProvenanceReport } from './inspect.js';
 import type { TrustOptions } from '../verify/trust.js';
 import type { VerifyReport } from '../verify/types.js';
 import type { ImageWatermarkDetection } from '../watermark/image.js';
-import { resolveJobs, runBatch } from './pool.js';
-import { collectPaths } from './sources.js';
-import type { BatchItem, BatchKind, BatchReports, BatchTaskOptions, ManyOptions } from './types.js';
+import { resolveJobs, runBatch } from '../batch/pool.js';
+import { collectPaths } from '../batch/sources.js';
+import type { BatchItem, BatchKind, BatchReports, BatchTaskOptions, ManyOptions } from '../batch/types.js';
 
 /** Where the paths come from, and how files inside directories are chosen. */
 export interface PathOptions {

@@ -3,23 +3,35 @@
  * 1. an embedded C2PA manifest -> verify it;
  * 2. none -> read the watermark -> look the soft-binding id up -> verify the recovered manifest;
  * 3. nothing -> the offline detector's calibrated opinion (never a claim of authenticity).
+ * The file is read and sniffed once (an asset, src/media/asset.ts) and trust is resolved once;
+ * every step takes those.
  */
-import { engineContextJson } from '../c2pa/context.js';
-import { readManifestStore } from '../c2pa/read.js';
+import type { EngineTrust } from '../c2pa/context.js';
 import { ENGINE_READ_LIMIT } from '../c2pa/engine.js';
 import type { DetectOptions, DetectReport } from '../detect/types.js';
 import { isProvmarkError } from '../errors.js';
+import { assetOf, type MediaAsset } from '../media/asset.js';
 import { readMediaInput } from '../media/io.js';
-import { FORMATS, sniffFormat, type FormatInfo } from '../media/sniff.js';
+import type { FormatInfo } from '../media/sniff.js';
 import type { ManifestRepository } from '../repository/types.js';
 import type { MediaFormat, MediaInput } from '../types.js';
 import type { MediaWatermarkReading } from '../watermark/media.js';
 import { SOFT_BINDING_ALG, softBindingValue, type SoftBindingId } from '../watermark/softbinding.js';
-import { describeCredentialFailure, failureClassOf, invalidVerdictOf } from './failures.js';
-import { resolveTrust, type TrustOptions } from './trust.js';
-import type { ManifestReport, ManifestContentSummary, ValidationStatus, VerifyReport } from './types.js';
-import { validateRecovered } from './state.js';
-import { verify } from './verify.js';
+import { describeCredentialFailure, failureClassOf, invalidVerdictOf } from '../verify/failures.js';
+import { resolveTrust, type TrustOptions } from '../verify/trust.js';
+import type { ManifestReport, ManifestContentSummary, ValidationStatus, VerifyReport } from '../verify/types.js';
+import {
+  unreadableReport,
+  verifyAsset,
+  verifyRecoveredStore,
+  type UnexaminedReport,
+} from '../verify/verify.js';
+import {
+  describeSigner,
+  identitySentences,
+  noProvenanceSummary,
+  recoveredSummary,
+} from './inspect-summary.js';
 
 /**
  * - `verified`: intact, signed by a trusted signer;
@@ -107,37 +119,52 @@ export interface ProvenanceReport {
  */
 export async function inspect(input: MediaInput, options: InspectOptions = {}): Promise<ProvenanceReport> {
   if (options === null || typeof options !== 'object') throw new TypeError('Expected an options object');
+  return inspectInput(input, () => resolveTrust(options.trust), options);
+}
+
+/**
+ * {@link inspect} with trust from the caller, asked for only once the file proved readable (batch
+ * work resolves it once for all its files).
+ */
+export async function inspectInput(
+  input: MediaInput,
+  trust: () => Promise<EngineTrust>,
+  options: Omit<InspectOptions, 'trust'>,
+): Promise<ProvenanceReport> {
   const bytes = await readMediaInput(input, 'input', ENGINE_READ_LIMIT);
-  const verification = await verify(bytes, {
-    ...(options.trust ? { trust: options.trust } : {}),
-    detailed: true,
-  });
-  const format = verification.format;
-  if (verification.state === 'absent' && verification.error) {
-    return {
-      verdict: 'no-provenance',
-      format,
-      manifestId: undefined,
-      softBindingId: undefined,
-      summary: `The file could not be examined: ${verification.error.message}.`,
-      verification,
-      error: verification.error,
-    };
+  let asset: MediaAsset;
+  try {
+    asset = assetOf(bytes);
+  } catch (err) {
+    return unexamined(unreadableReport(err));
   }
-  const markable = format !== undefined && hasWatermarkReader(FORMATS[format]);
+  return inspectAsset(asset, await trust(), options);
+}
+
+/** {@link inspect} of an asset already read and sniffed, under trust already resolved. */
+export async function inspectAsset(
+  asset: MediaAsset,
+  trust: EngineTrust,
+  options: Omit<InspectOptions, 'trust'>,
+): Promise<ProvenanceReport> {
+  const verification = await verifyAsset(asset, trust, { detailed: true });
+  const format = verification.format;
+  if (verification.state === 'absent' && verification.error)
+    return unexamined({ ...verification, error: verification.error });
+  const markable = hasWatermarkReader(asset.format);
 
   if (
     verification.state === 'invalid' ||
     verification.state === 'valid' ||
     verification.state === 'trusted'
   ) {
-    return embeddedReport(bytes, verification, markable, options);
+    return embeddedReport(asset, verification, markable, options);
   }
 
-  const watermark = markable ? await readWatermark(bytes, options) : undefined;
+  const watermark = markable ? await readWatermark(asset, options) : undefined;
   const unreachable: string[] = [];
   if (watermark?.found && watermark.payload) {
-    const recovered = await recover(watermark.payload, options, unreachable);
+    const recovered = await recover(watermark.payload, trust, options, unreachable);
     if (recovered) {
       const verdict: ProvenanceVerdict =
         recovered.state === 'invalid' ? invalidVerdict(recovered.statuses, []) : 'recovered';
@@ -153,7 +180,7 @@ export async function inspect(input: MediaInput, options: InspectOptions = {}): 
       };
     }
   }
-  const detection = await runDetector(bytes, options);
+  const detection = await runDetector(asset, options);
   return {
     verdict: 'no-provenance',
     format,
@@ -166,16 +193,29 @@ export async function inspect(input: MediaInput, options: InspectOptions = {}): 
   };
 }
 
+/** The report of a file that could not be examined at all (unrecognised, corrupt, unsupported by the engine). */
+function unexamined(verification: UnexaminedReport): ProvenanceReport {
+  return {
+    verdict: 'no-provenance',
+    format: verification.format,
+    manifestId: undefined,
+    softBindingId: undefined,
+    summary: `The file could not be examined: ${verification.error.message}.`,
+    verification,
+    error: verification.error,
+  };
+}
+
 async function embeddedReport(
-  bytes: Uint8Array,
+  asset: MediaAsset,
   verification: ManifestReport,
   markable: boolean,
-  options: InspectOptions,
+  options: Omit<InspectOptions, 'trust'>,
 ): Promise<ProvenanceReport> {
   const m = verification.activeManifest;
   const declared = m?.softBindings.find((b) => b.alg === SOFT_BINDING_ALG)?.softBindingId;
   // Only a manifest that declares our soft binding is worth a pixel read: it is what a conflict is measured against.
-  const watermark = declared && markable ? await readWatermark(bytes, options) : undefined;
+  const watermark = declared && markable ? await readWatermark(asset, options) : undefined;
   const conflict = declared !== undefined && watermark?.found === true && watermark.payload !== declared;
   const verdict: ProvenanceVerdict = conflict
     ? 'conflict'
@@ -241,11 +281,11 @@ function hasWatermarkReader(format: FormatInfo): boolean {
 }
 
 async function readWatermark(
-  bytes: Uint8Array,
-  options: InspectOptions,
+  asset: MediaAsset,
+  options: Omit<InspectOptions, 'trust'>,
 ): Promise<ProvenanceReport['watermark']> {
   const { detectMediaWatermark } = await import('../watermark/media.js');
-  return detectMediaWatermark(bytes, sniffFormat(bytes), {
+  return detectMediaWatermark(asset.bytes, asset.format, {
     ...(options.watermarkKey !== undefined ? { key: options.watermarkKey } : {}),
     ...(options.maxPixels !== undefined ? { maxPixels: options.maxPixels } : {}),
   });
@@ -254,11 +294,11 @@ async function readWatermark(
 /** Look the id up locally, then remotely; verify the newest store that resolves. */
 async function recover(
   id: SoftBindingId,
-  options: InspectOptions,
+  trust: EngineTrust,
+  options: Omit<InspectOptions, 'trust'>,
   unreachable: string[],
 ): Promise<RecoveredManifest | undefined> {
   const value = softBindingValue(id);
-  const contextJson = engineContextJson({ trust: await resolveTrust(options.trust) });
   for (const [source, repo] of [
     ['repository', options.repository],
     ['resolver', options.resolver],
@@ -278,18 +318,15 @@ async function recover(
     for (const match of matches) {
       const record = await repo.getManifest(match.manifestId);
       if (!record) continue;
-      const read = await readManifestStore(record.manifestStore, FORMATS.c2pa.mime, contextJson, {
-        crJson: true,
-      });
-      if (read.kind !== 'store') continue;
-      const { state, statuses, activeManifest } = validateRecovered(read.store, read.crJson, id);
+      const report = await verifyRecoveredStore(record.manifestStore, trust, id);
+      if (!report) continue;
       return {
-        manifestId: activeManifest?.manifestId ?? match.manifestId,
+        manifestId: report.activeManifest?.manifestId ?? match.manifestId,
         source,
         // The engine's state of the store, with the derivative's expected binding mismatch set aside.
-        state,
-        statuses,
-        activeManifest,
+        state: report.state,
+        statuses: report.statuses,
+        activeManifest: report.activeManifest,
         derivative: true,
         matches: matches.map((x) => x.manifestId),
       };
@@ -298,106 +335,14 @@ async function recover(
   return undefined;
 }
 
-async function runDetector(bytes: Uint8Array, options: InspectOptions): Promise<DetectReport | undefined> {
-  if (options.detector === false) return undefined;
-  const format = (() => {
-    try {
-      return sniffFormat(bytes);
-    } catch {
-      return undefined;
-    }
-  })();
-  if (!format || format.kind !== 'image') return undefined;
-  const { detect } = await import('../detect/detect.js');
-  return detect(bytes, {
+async function runDetector(
+  asset: MediaAsset,
+  options: Omit<InspectOptions, 'trust'>,
+): Promise<DetectReport | undefined> {
+  if (options.detector === false || asset.format.kind !== 'image') return undefined;
+  const { detectAsset } = await import('../detect/detect.js');
+  return detectAsset(asset, {
     ...(typeof options.detector === 'object' ? options.detector : {}),
     ...(options.maxPixels !== undefined ? { maxPixels: options.maxPixels } : {}),
   });
-}
-
-function describeSigner(m: ManifestContentSummary | undefined): string {
-  if (!m) return 'an unknown signer';
-  return `${m.signer.commonName ?? 'an unnamed signer'}${m.signer.issuer ? ` (issued by ${m.signer.issuer})` : ''}`;
-}
-
-/** One sentence per identity assertion: the validated ones named, the failed ones as identity results. */
-function identitySentences(m: ManifestContentSummary | undefined): string[] {
-  return (m?.identities ?? []).map((id) => {
-    const who =
-      id.verifiedIdentities.length > 0
-        ? id.verifiedIdentities
-            .map(
-              (v) =>
-                `${v.name ?? v.username ?? v.uri ?? v.type}${v.provider ? ` (${v.type} by ${v.provider})` : ''}`,
-            )
-            .join(', ')
-        : id.signer
-          ? `${id.signer.commonName ?? 'an unnamed signer'}${id.signer.issuer ? ` (issued by ${id.signer.issuer})` : ''}`
-          : 'an unnamed identity';
-    if (id.state === 'trusted') return `Identity assertion: ${who}, validated and trusted.`;
-    if (id.state === 'valid')
-      return `Identity assertion: ${who}, validated, but its credential is not on the configured trust lists.`;
-    const codes = id.statuses.filter((s) => s.kind === 'failure').map((s) => s.code);
-    return `An identity assertion (${id.label}) did not validate (${codes.join(', ') || 'unknown failure'}); this concerns who vouches for the content, not the content itself.`;
-  });
-}
-
-function recoveredSummary(r: RecoveredManifest, id: SoftBindingId, verification: VerifyReport): string {
-  const m = r.activeManifest;
-  const signer = describeSigner(m);
-  const from = r.source === 'repository' ? 'the local manifest repository' : 'the remote resolver';
-  const embedded =
-    verification.state === 'remote'
-      ? ` The file also points to a remote manifest at ${verification.remoteManifestUrl}.`
-      : '';
-  if (r.state === 'invalid') {
-    return `The file has no embedded Content Credentials; its watermark (${id}) leads to manifest ${r.manifestId} in ${from}, but that manifest does not validate (${r.statuses
-      .filter((s) => s.kind === 'failure')
-      .map((s) => s.code)
-      .join(', ')}).${embedded}`;
-  }
-  const trust =
-    r.state === 'trusted' ? 'a trusted signer' : 'a signer that is not on the configured trust lists';
-  return (
-    `The file's Content Credentials were stripped, but its invisible watermark (${id}) led to manifest ${r.manifestId} in ${from}, signed by ${signer}, ${trust}. ` +
-    `This file is a derivative of the signed original (re-encoded, resized or cropped), so its bytes no longer match the manifest's hash; that is expected, not tampering.` +
-    (m?.title ? ` The original is titled "${m.title}".` : '') +
-    embedded
-  );
-}
-
-function noProvenanceSummary(
-  verification: VerifyReport,
-  watermark: ProvenanceReport['watermark'],
-  detection: DetectReport | undefined,
-  options: InspectOptions,
-  unreachable: readonly string[],
-): string {
-  let text = 'No Content Credentials were found in the file';
-  if (verification.state === 'remote')
-    text += ` (it only points to a remote manifest at ${verification.remoteManifestUrl}, which was not fetched)`;
-  if (watermark?.found) {
-    text += `; a provmark watermark (${watermark.payload}) is present, but ${options.repository || options.resolver ? 'no repository that was asked knows it' : 'no repository was given to look it up'}.`;
-    if (unreachable.length > 0)
-      text += ` The resolver could not be reached (${unreachable.join('; ')}), so the answer may be incomplete.`;
-  } else if (watermark) {
-    text += ', and no provmark watermark was detected.';
-  } else {
-    text += '.';
-  }
-  if (detection) {
-    const score =
-      detection.score === null
-        ? ''
-        : ` (calibrated probability of being synthetic ${detection.score.toFixed(2)})`;
-    text +=
-      detection.label === 'inconclusive'
-        ? ` The offline detector is inconclusive${detection.reason ? ` (${detection.reason})` : ''}${score}.`
-        : ` The offline detector says ${detection.label}${score}; this is a statistical signal, not proof either way.`;
-    const hints = detection.evidence
-      .filter((e) => e.kind === 'metadata' && e.indicates !== 'none')
-      .map((e) => `${e.source}: ${e.value}`);
-    if (hints.length) text += ` Metadata hints: ${hints.slice(0, 3).join('; ')}.`;
-  }
-  return text;
 }

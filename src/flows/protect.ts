@@ -6,8 +6,7 @@
 import { createHash } from 'node:crypto';
 import { RepositoryError, isProvmarkError } from '../errors.js';
 import { ENGINE_SIGN_LIMIT } from '../c2pa/engine.js';
-import { readMediaInput } from '../media/io.js';
-import { sniffFormat } from '../media/sniff.js';
+import { readAsset } from '../media/asset.js';
 import type { ManifestRepository, NewManifestRecord } from '../repository/types.js';
 import type { MediaFormat, MediaInput } from '../types.js';
 import { embedMediaWatermark, type MediaWatermarkOptions } from '../watermark/media.js';
@@ -19,12 +18,13 @@ import {
   softBindingValue,
   type SoftBindingId,
 } from '../watermark/softbinding.js';
-import type { ManifestInput } from './manifest.js';
-import { sign, type SignOptions } from './sign.js';
-import { stageOutput } from './staged-output.js';
-import type { Signer } from './signers.js';
-import { checkTimestampOptions, type TimestampOptions } from './timestamp.js';
-import type { TrustOptions } from '../verify/trust.js';
+import type { ManifestInput } from '../sign/manifest.js';
+import { checkSigningOptions, type SigningOptions } from '../sign/sign.js';
+import { stageOutput } from '../sign/staged-output.js';
+import type { Signer } from '../sign/signers.js';
+import { checkTimestampOptions, type TimestampOptions } from '../sign/timestamp.js';
+import { resolveTrust, type TrustOptions } from '../verify/trust.js';
+import { signAndReadBack } from './sign.js';
 import type { ManifestReport } from '../verify/types.js';
 
 export interface ProtectOptions {
@@ -62,7 +62,7 @@ export interface ProtectOptions {
   /** Progress of long video/audio watermarking (frames or seconds done). */
   readonly onProgress?: MediaWatermarkOptions['onProgress'];
   /** The registered people the asset depicts (see `SignOptions.likeness`). */
-  readonly likeness?: SignOptions['likeness'];
+  readonly likeness?: SigningOptions['likeness'];
 }
 
 export interface ProtectResult {
@@ -103,8 +103,8 @@ export async function protect(input: MediaInput, options: ProtectOptions): Promi
     throw new TypeError('Expected a non-empty file path for output');
   if (!signer || typeof signer.sign !== 'function') throw new TypeError('Expected a Signer for signer');
   if (options.timestamp !== undefined) checkTimestampOptions(options.timestamp);
-  const original = await readMediaInput(input, 'input', ENGINE_SIGN_LIMIT);
-  const format = sniffFormat(original);
+  const asset = await readAsset(input, 'input', ENGINE_SIGN_LIMIT);
+  const { bytes: original, format } = asset;
   if (format.kind === 'manifest')
     throw new RangeError('Expected a media file to protect but received a C2PA manifest store');
   const identity = deriveIdentity(original, options);
@@ -123,7 +123,7 @@ export async function protect(input: MediaInput, options: ProtectOptions): Promi
   });
 
   const manifest = options.manifest ?? {};
-  const signed = await sign(marked, {
+  const signing: SigningOptions = {
     signer,
     manifest: {
       ...manifest,
@@ -141,11 +141,13 @@ export async function protect(input: MediaInput, options: ProtectOptions): Promi
     },
     manifestLabel:
       options.softBindingId !== undefined ? labelFor(identity.digest, softBindingId) : identity.manifestLabel,
-    ...(options.trust ? { trust: options.trust } : {}),
     ...(options.maxPixels !== undefined ? { maxPixels: options.maxPixels } : {}),
     ...(options.timestamp ? { timestamp: options.timestamp } : {}),
     ...(options.likeness ? { likeness: options.likeness } : {}),
-  });
+  };
+  checkSigningOptions(signing);
+  // The watermark keeps the container, so the marked bytes have the original's format.
+  const signed = await signAndReadBack({ bytes: marked, format }, signing, await resolveTrust(options.trust));
 
   const record = {
     manifestId: signed.manifestId,
