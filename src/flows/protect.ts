@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { RepositoryError, isProvmarkError } from '../errors.js';
 import { ENGINE_SIGN_LIMIT } from '../c2pa/engine.js';
-import { readAsset } from '../media/asset.js';
+import { assetWithFormat, readAsset } from '../media/asset.js';
 import type { ManifestRepository, NewManifestRecord } from '../repository/types.js';
 import type { MediaFormat, MediaInput } from '../types.js';
 import { embedMediaWatermark, type MediaWatermarkOptions } from '../watermark/media.js';
@@ -147,7 +147,11 @@ export async function protect(input: MediaInput, options: ProtectOptions): Promi
   };
   checkSigningOptions(signing);
   // The watermark keeps the container, so the marked bytes have the original's format.
-  const signed = await signAndReadBack({ bytes: marked, format }, signing, await resolveTrust(options.trust));
+  const signed = await signAndReadBack(
+    assetWithFormat(marked, format),
+    signing,
+    await resolveTrust(options.trust),
+  );
 
   const record = {
     manifestId: signed.manifestId,

@@ -6,7 +6,7 @@
 import type { EngineTrust } from '../c2pa/context.js';
 import { ENGINE_SIGN_LIMIT } from '../c2pa/engine.js';
 import { SigningError } from '../errors.js';
-import { readAsset, type MediaAsset } from '../media/asset.js';
+import { assetWithFormat, readAsset, type MediaAsset } from '../media/asset.js';
 import type { MediaFormat, MediaInput } from '../types.js';
 import { checkSigningOptions, signAsset, type SigningOptions } from '../sign/sign.js';
 import { resolveTrust, type TrustOptions } from '../verify/trust.js';
@@ -61,7 +61,7 @@ export async function signAndReadBack(
   const signed = await signAsset(asset, options, trust);
   // Signing keeps the container, so the output has the input's format.
   const report = await verifyAsset(
-    { bytes: signed.bytes, format: asset.format },
+    assetWithFormat(signed.bytes, asset.format),
     trust,
     options.sidecar ? { sidecar: signed.manifestStore } : {},
   );

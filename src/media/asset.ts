@@ -26,5 +26,34 @@ export async function readAsset(input: MediaInput, name: string, limit?: ByteLim
 
 /** The asset of bytes already read. */
 export function assetOf(bytes: Uint8Array): MediaAsset {
-  return { bytes, format: sniffFormat(bytes) };
+  return { bytes, format: formatOf(bytes) };
+}
+
+/**
+ * The asset of bytes a step produced in a known format (a watermark or a signature keeps the
+ * container), so that nothing sniffs them again.
+ */
+export function assetWithFormat(bytes: Uint8Array, format: FormatInfo): MediaAsset {
+  known.set(bytes, format);
+  return { bytes, format };
+}
+
+/**
+ * Formats already sniffed, by the very byte array they were sniffed from. provmark never changes
+ * input bytes in place (every step returns new bytes), so the answer stays true for the array.
+ */
+const known = new WeakMap<Uint8Array, FormatInfo>();
+
+/**
+ * The format of `bytes`: the asset's when these bytes are an asset's, else sniffed now (and kept).
+ * The media adapters ask this instead of sniffing, so bytes handed down from an asset are not
+ * sniffed again by each step that needs their format.
+ */
+export function formatOf(bytes: Uint8Array): FormatInfo {
+  let format = known.get(bytes);
+  if (format === undefined) {
+    format = sniffFormat(bytes);
+    known.set(bytes, format);
+  }
+  return format;
 }

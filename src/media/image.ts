@@ -4,8 +4,9 @@
  */
 import type { Sharp, SharpOptions } from 'sharp';
 import { CorruptMediaError, MediaTooLargeError, UnsupportedFormatError } from '../errors.js';
+import { formatOf } from './asset.js';
 import { estimateJpegQuality, jpegSegments } from './jpeg.js';
-import { sniffFormat, type FormatInfo } from './sniff.js';
+import type { FormatInfo } from './sniff.js';
 
 /** Default pixel cap: checked from the header before any decoding (pixel-bomb guard). */
 export const DEFAULT_MAX_PIXELS = 100_000_000;
@@ -52,7 +53,7 @@ function checkMaxPixels(limits: ImageLimits | undefined): number {
  * Throws coded errors for unsupported, corrupt or oversized input.
  */
 export async function readImageInfo(bytes: Uint8Array, limits?: ImageLimits): Promise<ImageInfo> {
-  const format = sniffFormat(bytes);
+  const format = formatOf(bytes);
   if (format.kind !== 'image') {
     throw new UnsupportedFormatError(`Expected an image but the input is ${format.mime}`);
   }
@@ -123,7 +124,7 @@ export async function makeThumbnail(
   size = 1024,
   limits?: ImageLimits,
 ): Promise<Uint8Array | undefined> {
-  const format = sniffFormat(bytes);
+  const format = formatOf(bytes);
   if (format.kind !== 'image' || !format.decodableImage) return undefined;
   await readImageInfo(bytes, limits);
   const sharp = await loadSharp();
