@@ -19,7 +19,12 @@ import type { MediaWatermarkReading } from '../watermark/media.js';
 import { SOFT_BINDING_ALG, softBindingValue, type SoftBindingId } from '../watermark/softbinding.js';
 import { describeCredentialFailure, failureClassOf, invalidVerdictOf } from '../verify/failures.js';
 import { resolveTrust, type TrustOptions } from '../verify/trust.js';
-import type { ManifestReport, ManifestContentSummary, ValidationStatus, VerifyReport } from '../verify/types.js';
+import type {
+  ManifestReport,
+  ManifestContentSummary,
+  ValidationStatus,
+  VerifyReport,
+} from '../verify/types.js';
 import {
   unreadableReport,
   verifyAsset,
