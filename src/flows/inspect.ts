@@ -7,11 +7,9 @@
  * every step takes those.
  */
 import type { EngineTrust } from '../c2pa/context.js';
-import { ENGINE_READ_LIMIT } from '../c2pa/engine.js';
 import type { DetectOptions, DetectReport } from '../detect/types.js';
 import { isProvmarkError } from '../errors.js';
-import { assetOf, type MediaAsset } from '../media/asset.js';
-import { readMediaInput } from '../media/io.js';
+import type { MediaAsset } from '../media/asset.js';
 import type { FormatInfo } from '../media/sniff.js';
 import type { ManifestRepository } from '../repository/types.js';
 import type { MediaFormat, MediaInput } from '../types.js';
@@ -26,7 +24,7 @@ import type {
   VerifyReport,
 } from '../verify/types.js';
 import {
-  unreadableReport,
+  readVerifiable,
   verifyAsset,
   verifyRecoveredStore,
   type UnexaminedReport,
@@ -136,13 +134,8 @@ export async function inspectInput(
   trust: () => Promise<EngineTrust>,
   options: Omit<InspectOptions, 'trust'>,
 ): Promise<ProvenanceReport> {
-  const bytes = await readMediaInput(input, 'input', ENGINE_READ_LIMIT);
-  let asset: MediaAsset;
-  try {
-    asset = assetOf(bytes);
-  } catch (err) {
-    return unexamined(unreadableReport(err));
-  }
+  const asset = await readVerifiable(input);
+  if ('state' in asset) return unexamined(asset);
   return inspectAsset(asset, await trust(), options);
 }
 

@@ -57,13 +57,8 @@ export async function verifyInput(
   trust: () => Promise<EngineTrust>,
   options: Omit<VerifyOptions, 'trust'>,
 ): Promise<VerifyReport> {
-  const bytes = await readMediaInput(input, 'input', ENGINE_READ_LIMIT);
-  let asset: MediaAsset;
-  try {
-    asset = assetOf(bytes);
-  } catch (err) {
-    return unreadableReport(err);
-  }
+  const asset = await readVerifiable(input);
+  if ('state' in asset) return asset;
   const resolved = await trust();
   return verifyAsset(asset, resolved, {
     ...(options.sidecar !== undefined
@@ -123,6 +118,19 @@ export async function verifyRecoveredStore(
   if (read.kind !== 'store') return undefined;
   const { state, statuses } = validateRecovered(read.store, read.crJson, id);
   return storeReport(FORMATS.c2pa, read.store, read.crJson, [...statuses], state);
+}
+
+/**
+ * `input` read (within the engine's read limit) into an asset, or, when its bytes are not a format
+ * provmark knows (empty, unrecognised), the report that says so: a verdict, not a throw.
+ */
+export async function readVerifiable(input: MediaInput): Promise<MediaAsset | UnexaminedReport> {
+  const bytes = await readMediaInput(input, 'input', ENGINE_READ_LIMIT);
+  try {
+    return assetOf(bytes);
+  } catch (err) {
+    return unreadableReport(err);
+  }
 }
 
 /** The report of input that cannot be examined (unrecognised, empty): a verdict, not a throw. */
