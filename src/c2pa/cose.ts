@@ -4,7 +4,7 @@
  * byte string so the structure fills exactly the space the engine reserved. A time-stamp, when
  * there is one, goes into the unprotected `sigTst2` header (C2PA 2.1+ §10.3.2.5, "v2").
  */
-import { Encoder, Tag } from 'cbor-x';
+import { Decoder, Encoder, Tag } from 'cbor-x';
 
 /** COSE algorithm identifiers (IANA COSE Algorithms registry). */
 export const COSE_ALG = {
@@ -46,9 +46,70 @@ export function encodeProtectedHeader(alg: SigningAlgorithm, chain: readonly Uin
   );
 }
 
-/** Sig_structure for COSE_Sign1 with a detached payload and empty external AAD (RFC 9052 §4.4). */
-export function encodeSigStructure(protectedHeader: Uint8Array, payload: Uint8Array): Uint8Array {
-  return encode(['Signature1', protectedHeader, new Uint8Array(0), payload]);
+/**
+ * Sig_structure for COSE_Sign1 (RFC 9052 §4.4): what the signature covers. C2PA signs a detached
+ * payload (the claim) with empty external AAD; `externalAad` is there for the RFC's test vectors.
+ */
+export function encodeSigStructure(
+  protectedHeader: Uint8Array,
+  payload: Uint8Array,
+  externalAad: Uint8Array = new Uint8Array(0),
+): Uint8Array {
+  return encode(['Signature1', protectedHeader, externalAad, payload]);
+}
+
+/** A decoded COSE_Sign1 (RFC 9052 §4.2). */
+export interface Sign1 {
+  /** Whether the structure carried COSE_Sign1's CBOR tag 18. */
+  readonly tagged: boolean;
+  /** The protected header as serialized (the bytes the signature covers). */
+  readonly protectedHeader: Uint8Array;
+  readonly protected: ReadonlyMap<unknown, unknown>;
+  readonly unprotected: ReadonlyMap<unknown, unknown>;
+  /** Null when the payload is detached (C2PA: the claim). */
+  readonly payload: Uint8Array | null;
+  readonly signature: Uint8Array;
+  /** The `alg` header (protected first, then unprotected) when it is one provmark signs with. */
+  readonly alg: SigningAlgorithm | undefined;
+}
+
+const decoder = new Decoder({ mapsAsObjects: false, useRecords: false });
+
+const bytesOf = (v: unknown): Uint8Array | undefined =>
+  v instanceof Uint8Array ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength) : undefined;
+
+/** Decode a COSE_Sign1, tagged or untagged; undefined when the bytes are not one. */
+export function decodeSign1(bytes: Uint8Array): Sign1 | undefined {
+  let value: unknown;
+  try {
+    value = decoder.decode(bytes);
+  } catch {
+    return undefined;
+  }
+  const tagged = value instanceof Tag;
+  if (value instanceof Tag) {
+    if (value.tag !== COSE_SIGN1_TAG) return undefined;
+    value = value.value;
+  }
+  if (!Array.isArray(value) || value.length !== 4) return undefined;
+  const [protectedRaw, unprotected, payloadRaw, signatureRaw] = value as unknown[];
+  const protectedHeader = bytesOf(protectedRaw);
+  const signature = bytesOf(signatureRaw);
+  const payload = payloadRaw === null ? null : bytesOf(payloadRaw);
+  if (!protectedHeader || !signature || payload === undefined || !(unprotected instanceof Map))
+    return undefined;
+  let protectedMap: unknown = new Map();
+  if (protectedHeader.length > 0) {
+    try {
+      protectedMap = decoder.decode(protectedHeader);
+    } catch {
+      return undefined;
+    }
+  }
+  if (!(protectedMap instanceof Map)) return undefined;
+  const algId = protectedMap.get(HEADER_ALG) ?? unprotected.get(HEADER_ALG);
+  const alg = (Object.keys(COSE_ALG) as SigningAlgorithm[]).find((name) => COSE_ALG[name] === algId);
+  return { tagged, protectedHeader, protected: protectedMap, unprotected, payload, signature, alg };
 }
 
 /**

@@ -5,12 +5,11 @@
  * first. The engine reports the signer's names and serial number but not the certificate itself; a
  * key fingerprint needs the DER. Pure parsing: the signature is not checked here (the engine does).
  */
-import { Decoder, Tag } from 'cbor-x';
 import { isJpeg, jpegSegments } from '../media/jpeg.js';
+import { decodeSign1 } from './cose.js';
 import { C2PA_STORE_UUID } from './store-uuid.js';
 
 const HEADER_X5CHAIN = 33;
-const COSE_SIGN1_TAG = 18;
 
 interface Box {
   readonly type: string;
@@ -94,20 +93,12 @@ function findStores(bytes: Uint8Array): Uint8Array[] {
   return candidates;
 }
 
-const cbor = new Decoder({ mapsAsObjects: false, useRecords: false });
-
 /** DER certificates of a COSE_Sign1's x5chain (protected header first, then unprotected). */
 function x5chain(coseBytes: Uint8Array): Uint8Array[] | undefined {
-  let cose: unknown = cbor.decode(coseBytes);
-  if (cose instanceof Tag && cose.tag === COSE_SIGN1_TAG) cose = cose.value;
-  if (!Array.isArray(cose) || cose.length !== 4) return undefined;
-  const [protectedBytes, unprotected] = cose as [unknown, unknown];
-  const headers: unknown[] = [];
-  if (protectedBytes instanceof Uint8Array && protectedBytes.length > 0)
-    headers.push(cbor.decode(protectedBytes));
-  headers.push(unprotected);
-  for (const h of headers) {
-    const chain = h instanceof Map ? (h.get(HEADER_X5CHAIN) as unknown) : undefined;
+  const cose = decodeSign1(coseBytes);
+  if (cose === undefined) return undefined;
+  for (const h of [cose.protected, cose.unprotected]) {
+    const chain = h.get(HEADER_X5CHAIN);
     if (chain instanceof Uint8Array) return [chain];
     if (Array.isArray(chain) && chain.length > 0 && chain.every((c) => c instanceof Uint8Array)) {
       return chain as Uint8Array[];
@@ -147,12 +138,9 @@ export function readSignerCertificates(bytes: Uint8Array, activeLabel?: string):
       .find((b) => b?.label === 'c2pa.signature');
     const cose = signature?.contents.find((b) => b.type === 'cbor');
     if (cose === undefined) continue;
-    try {
-      const chain = x5chain(cose.data);
-      if (chain) return chain.map((c) => Uint8Array.from(c));
-    } catch {
-      // Not CBOR we can read: no certificate from this store.
-    }
+    // Not a COSE_Sign1 we can read: no certificate from this store.
+    const chain = x5chain(cose.data);
+    if (chain) return chain.map((c) => Uint8Array.from(c));
   }
   return undefined;
 }

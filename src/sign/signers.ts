@@ -300,18 +300,31 @@ export function signatureMatchesCertificate(
   data: Uint8Array,
   signature: Uint8Array,
 ): boolean {
-  const key = leafPublicKey(signer.certificateChain);
-  switch (signer.alg) {
+  return verifyRawSignature(signer.alg, leafPublicKey(signer.certificateChain), data, signature);
+}
+
+/**
+ * Check a signature in the raw form COSE carries for `alg` (what {@link Signer.sign} returns:
+ * Ed25519 64 bytes; ECDSA r‖s, RFC 9053 §2.1; RSASSA-PSS with salt = hash length, RFC 8230 §2)
+ * over `data` (a Sig_structure) with the signer's public key.
+ */
+export function verifyRawSignature(
+  alg: SigningAlgorithm,
+  key: KeyObject,
+  data: Uint8Array,
+  signature: Uint8Array,
+): boolean {
+  switch (alg) {
     case 'Ed25519':
       return nodeVerify(null, data, key, signature);
     case 'ES256':
     case 'ES384':
     case 'ES512': {
-      const hash = { ES256: 'sha256', ES384: 'sha384', ES512: 'sha512' }[signer.alg];
+      const hash = { ES256: 'sha256', ES384: 'sha384', ES512: 'sha512' }[alg];
       return nodeVerify(hash, data, { key, dsaEncoding: 'ieee-p1363' }, signature);
     }
     default: {
-      const bits = signer.alg.slice(2);
+      const bits = alg.slice(2);
       return nodeVerify(
         `sha${bits}`,
         data,
