@@ -164,6 +164,7 @@ async function detectRunner(): Promise<TaskRunner<'detect'>> {
 async function watermarkRunner(options: BatchTaskOptions['watermark']): Promise<TaskRunner<'watermark'>> {
   const { detectImageWatermark } = await import('../watermark/image.js');
   const { detectMediaWatermark } = await import('../watermark/media.js');
+  const { watermarkSchemesFor } = await import('../watermark/schemes/index.js');
   const key = options.key === undefined ? {} : { key: options.key };
   return {
     async run(path) {
@@ -172,8 +173,12 @@ async function watermarkRunner(options: BatchTaskOptions['watermark']): Promise<
         if (err instanceof FileError) throw err;
         return undefined;
       });
-      // Images report their geometry and bit errors; video and audio go through the dispatcher.
-      if (format === undefined || format.kind === 'image') return detectImageWatermark(path, key);
+      // Unrecognised bytes get the image reader's reason. An image scheme's result is reported
+      // whole (geometry, bit errors); video and audio go through the dispatcher (frames, then
+      // soundtrack); a format no scheme reads (SVG, documents) is reported as such.
+      if (format === undefined) return detectImageWatermark(path, key);
+      const [own] = watermarkSchemesFor(format, 'detect');
+      if (own?.medium === 'image' && format.kind === 'image') return own.detect(path, format, key);
       return detectMediaWatermark(await readMediaInput(path), format, key);
     },
     close: async () => undefined,

@@ -4,7 +4,7 @@ import { readMediaInput, writeFileAtomic } from '../media/io.js';
 import type { ImageWatermarkDetection } from '../watermark/image.js';
 import { addBatchFlags, runBatchCommand, type BatchFlags, type BatchPresenter } from './batch.js';
 import { watermarkExitCode } from './exit-codes.js';
-import { EXIT, runCommand } from './io.js';
+import { EXIT, printJson, runCommand } from './io.js';
 import { createProgressBar } from './progress.js';
 
 interface EmbedFlags {
@@ -86,6 +86,33 @@ export function registerWatermark(program: Command): void {
         return EXIT.ok;
       });
     });
+
+  wm.command('schemes')
+    .description('List the registered watermark schemes: identifier, medium, version, formats')
+    .option('--json', 'print one JSON array')
+    .action((flags: { json?: boolean }) =>
+      runCommand(async () => {
+        const { watermarkSchemes } = await import('../watermark/schemes/index.js');
+        const rows = watermarkSchemes().map((s) => ({
+          id: s.id,
+          medium: s.medium,
+          version: s.version,
+          name: s.name,
+          formats: s.formats,
+          embeds: s.embed !== undefined,
+          legacyIds: s.legacyIds ?? [],
+        }));
+        if (flags.json) printJson(rows);
+        else {
+          for (const r of rows) {
+            const legacy = r.legacyIds.length > 0 ? `; also reads ${r.legacyIds.join(', ')}` : '';
+            const use = r.embeds ? 'embeds and detects' : 'detects only';
+            process.stdout.write(`${r.id}  ${r.medium} v${r.version}, ${use}: ${r.formats.join(', ')}${legacy}\n`);
+          }
+        }
+        return EXIT.ok;
+      }),
+    );
 
   addBatchFlags(
     wm

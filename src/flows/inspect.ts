@@ -10,11 +10,11 @@ import type { EngineTrust } from '../c2pa/context.js';
 import type { DetectOptions, DetectReport } from '../detect/types.js';
 import { isProvmarkError } from '../errors.js';
 import type { MediaAsset } from '../media/asset.js';
-import type { FormatInfo } from '../media/sniff.js';
-import type { ManifestRepository } from '../repository/types.js';
+import type { BindingMatch, ManifestRepository } from '../repository/types.js';
 import type { MediaFormat, MediaInput } from '../types.js';
 import type { MediaWatermarkReading } from '../watermark/media.js';
-import { SOFT_BINDING_ALG, softBindingValue, type SoftBindingId } from '../watermark/softbinding.js';
+import { bindingVariants, canReadWatermark, watermarkScheme } from '../watermark/schemes/index.js';
+import type { SoftBindingId } from '../watermark/softbinding.js';
 import { describeCredentialFailure, failureClassOf, invalidVerdictOf } from '../verify/failures.js';
 import { resolveTrust, type TrustOptions } from '../verify/trust.js';
 import type {
@@ -149,7 +149,7 @@ export async function inspectAsset(
   const format = verification.format;
   if (verification.state === 'absent' && verification.error)
     return unexamined({ ...verification, error: verification.error });
-  const markable = hasWatermarkReader(asset.format);
+  const markable = canReadWatermark(asset.format);
 
   if (
     verification.state === 'invalid' ||
@@ -162,7 +162,7 @@ export async function inspectAsset(
   const watermark = markable ? await readWatermark(asset, options) : undefined;
   const unreachable: string[] = [];
   if (watermark?.found && watermark.payload) {
-    const recovered = await recover(watermark.payload, trust, options, unreachable);
+    const recovered = await recover(watermark.payload, watermark.scheme, trust, options, unreachable);
     if (recovered) {
       const verdict: ProvenanceVerdict =
         recovered.state === 'invalid' ? invalidVerdict(recovered.statuses, []) : 'recovered';
@@ -211,7 +211,8 @@ async function embeddedReport(
   options: Omit<InspectOptions, 'trust'>,
 ): Promise<ProvenanceReport> {
   const m = verification.activeManifest;
-  const declared = m?.softBindings.find((b) => b.alg === SOFT_BINDING_ALG)?.softBindingId;
+  // A binding with an id is one a registered scheme (or its legacy identifier) wrote.
+  const declared = m?.softBindings.find((b) => b.softBindingId !== undefined)?.softBindingId;
   // Only a manifest that declares our soft binding is worth a pixel read: it is what a conflict is measured against.
   const watermark = declared && markable ? await readWatermark(asset, options) : undefined;
   const conflict = declared !== undefined && watermark?.found === true && watermark.payload !== declared;
@@ -270,14 +271,6 @@ async function embeddedReport(
   };
 }
 
-function hasWatermarkReader(format: FormatInfo): boolean {
-  return (
-    (format.kind === 'image' && format.decodableImage && format.format !== 'svg') ||
-    format.kind === 'video' ||
-    format.kind === 'audio'
-  );
-}
-
 async function readWatermark(
   asset: MediaAsset,
   options: Omit<InspectOptions, 'trust'>,
@@ -289,29 +282,43 @@ async function readWatermark(
   });
 }
 
-/** Look the id up locally, then remotely; verify the newest store that resolves. */
+/**
+ * Look the id up locally, then remotely, under the reading scheme's identifier and the legacy one
+ * it reads; verify the newest store that resolves.
+ */
 async function recover(
   id: SoftBindingId,
+  schemeId: string | undefined,
   trust: EngineTrust,
   options: Omit<InspectOptions, 'trust'>,
   unreachable: string[],
 ): Promise<RecoveredManifest | undefined> {
-  const value = softBindingValue(id);
+  const scheme = schemeId === undefined ? undefined : watermarkScheme(schemeId);
+  const bindings = scheme ? bindingVariants(scheme.id, scheme.binding.encode(id)) : [];
   for (const [source, repo] of [
     ['repository', options.repository],
     ['resolver', options.resolver],
   ] as const) {
     if (!repo) continue;
-    let matches;
-    try {
-      matches = await repo.findByBinding(SOFT_BINDING_ALG, value);
-    } catch (err) {
-      // A resolver being down is not a verdict, but the summary must say it was not asked successfully.
-      if (isProvmarkError(err) && source === 'resolver') {
-        unreachable.push(err.message);
-        continue;
+    const matches: BindingMatch[] = [];
+    let answered = false;
+    let failure: Error | undefined;
+    for (const b of bindings) {
+      try {
+        for (const m of await repo.findByBinding(b.alg, b.value)) {
+          if (!matches.some((x) => x.manifestId === m.manifestId)) matches.push(m);
+        }
+        answered = true;
+      } catch (err) {
+        // A resolver being down is not a verdict, but the summary must say it was not asked
+        // successfully; one that answers for one identifier of the binding has answered.
+        if (!(isProvmarkError(err) && source === 'resolver')) throw err;
+        failure ??= err;
       }
-      throw err;
+    }
+    if (!answered && failure) {
+      unreachable.push(failure.message);
+      continue;
     }
     for (const match of matches) {
       const record = await repo.getManifest(match.manifestId);

@@ -9,13 +9,11 @@ import { ENGINE_SIGN_LIMIT } from '../c2pa/engine.js';
 import { assetWithFormat, readAsset } from '../media/asset.js';
 import type { ManifestRepository, NewManifestRecord } from '../repository/types.js';
 import type { MediaFormat, MediaInput } from '../types.js';
-import { embedMediaWatermark, type MediaWatermarkOptions } from '../watermark/media.js';
+import { embedWatermark, type MediaWatermarkOptions } from '../watermark/media.js';
 import {
-  SOFT_BINDING_ALG,
   SOFT_BINDING_LABEL,
   parseSoftBindingId,
   softBindingAssertion,
-  softBindingValue,
   type SoftBindingId,
 } from '../watermark/softbinding.js';
 import type { ManifestInput } from '../sign/manifest.js';
@@ -113,7 +111,7 @@ export async function protect(input: MediaInput, options: ProtectOptions): Promi
       ? parseSoftBindingId(options.softBindingId, 'softBindingId')
       : identity.softBindingId;
   // Watermark first, then sign the final container: a remux would drop the manifest, never the mark.
-  const marked = await embedMediaWatermark(original, format, {
+  const { bytes: marked, schemes } = await embedWatermark(original, format, {
     payload: softBindingId,
     ...(options.watermark?.strength !== undefined ? { strength: options.watermark.strength } : {}),
     ...(options.watermark?.key !== undefined ? { key: options.watermark.key } : {}),
@@ -131,12 +129,13 @@ export async function protect(input: MediaInput, options: ProtectOptions): Promi
         ...(manifest.actions ?? []),
         {
           action: 'c2pa.watermarked',
-          parameters: { description: `invisible watermark ${SOFT_BINDING_ALG}` },
+          parameters: { description: `invisible watermark ${schemes.map((s) => s.id).join(' + ')}` },
         },
       ],
       assertions: [
         ...(manifest.assertions ?? []).filter((a) => a.label !== SOFT_BINDING_LABEL),
-        { label: SOFT_BINDING_LABEL, data: softBindingAssertion(softBindingId) },
+        // The format's own medium's scheme; the repository row also names any other (a soundtrack's).
+        { label: SOFT_BINDING_LABEL, data: softBindingAssertion(softBindingId, schemes[0]) },
       ],
     },
     manifestLabel:
@@ -156,7 +155,7 @@ export async function protect(input: MediaInput, options: ProtectOptions): Promi
   const record = {
     manifestId: signed.manifestId,
     manifestStore: signed.manifestStore,
-    bindings: [{ alg: SOFT_BINDING_ALG, value: softBindingValue(softBindingId) }],
+    bindings: schemes.map((s) => ({ alg: s.id, value: s.binding.encode(softBindingId) })),
     format: format.mime,
   };
   // The file goes in place first and the row is committed last, so a row never points to a file

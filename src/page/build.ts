@@ -14,6 +14,23 @@ export type PageAssets = ReadonlyMap<string, Uint8Array>;
 /** Browser baseline: module workers, OffscreenCanvas, `createImageBitmap` options, top-level await. */
 const TARGET = ['chrome111', 'firefox114', 'safari16.4'];
 
+/**
+ * The page bundles the watermark registry's descriptors (the manifest summary asks it which
+ * identifiers are watermark schemes) but never a scheme's adapter: the dynamic imports inside
+ * src/watermark/schemes load Node-only code (sharp, ffmpeg) and are left out, as imports the page
+ * never runs. The page reads the image mark with watermark/core in its worker.
+ */
+const schemeAdaptersStayOut: import('esbuild').Plugin = {
+  name: 'provmark-scheme-adapters-stay-out',
+  setup(build) {
+    build.onResolve({ filter: /.*/ }, (args) =>
+      args.kind === 'dynamic-import' && /[\\/]watermark[\\/]schemes[\\/]/.test(args.importer)
+        ? { path: args.path, external: true }
+        : undefined,
+    );
+  },
+};
+
 /** Build the page from `src/page/client` (next to this file in a checkout). */
 export async function buildPageAssets(options: { readonly minify?: boolean } = {}): Promise<PageAssets> {
   const clientDir = fileURLToPath(new URL('./client/', import.meta.url));
@@ -38,6 +55,7 @@ export async function buildPageAssets(options: { readonly minify?: boolean } = {
     outdir: '/page',
     legalComments: 'none',
     logLevel: 'silent',
+    plugins: [schemeAdaptersStayOut],
   });
   const assets = new Map<string, Uint8Array>();
   for (const f of result.outputFiles) assets.set(f.path.replace(/^.*\//, ''), f.contents);

@@ -1,7 +1,7 @@
 import { UnsupportedFormatError } from '../errors.js';
 import { sniffFormat } from '../media/sniff.js';
 import type { SoftBinding } from '../repository/types.js';
-import { SOFT_BINDING_ALG, softBindingValue } from '../watermark/softbinding.js';
+import { watermarkSchemes, watermarkSchemesFor } from '../watermark/schemes/index.js';
 
 /** Finds the soft bindings in an uploaded asset (for `POST /matches/byContent`). */
 export type ExtractBindings = (bytes: Uint8Array, contentType: string) => Promise<SoftBinding[]>;
@@ -12,9 +12,10 @@ export interface WatermarkExtractorOptions {
 }
 
 /**
- * The default extractor: provmark's image watermark. The format is sniffed from the bytes (the
- * declared content type is not trusted); anything but a decodable image is ERR_UNSUPPORTED_FORMAT,
- * which the server answers with 415. The watermark module (and sharp) load on first use.
+ * The default extractor: the registered image watermark schemes (video and audio are not read
+ * from uploads). The format is sniffed from the bytes (the declared content type is not trusted);
+ * a format no image scheme reads (SVG, HEIC, video, documents) is ERR_UNSUPPORTED_FORMAT, which
+ * the server answers with 415. Each scheme's adapter (and sharp) loads on first use.
  *
  * @example
  * ```ts
@@ -22,20 +23,24 @@ export interface WatermarkExtractorOptions {
  * ```
  */
 export function createWatermarkExtractor(options: WatermarkExtractorOptions = {}): ExtractBindings {
+  const detectOptions = options.key === undefined ? {} : { key: options.key };
   return async (bytes) => {
     const info = sniffFormat(bytes);
-    if (info.kind !== 'image' || !info.decodableImage) {
-      throw new UnsupportedFormatError(
-        `Content matching reads image watermarks; this upload is ${info.mime}`,
-        {
-          hint: 'Upload a JPEG, PNG, WebP, AVIF, GIF or TIFF image.',
-        },
-      );
+    const schemes = watermarkSchemesFor(info, 'detect').filter((s) => s.medium === 'image');
+    if (info.kind !== 'image' || schemes.length === 0) {
+      const formats = watermarkSchemes()
+        .filter((s) => s.medium === 'image')
+        .flatMap((s) => s.formats.map((f) => f.toUpperCase()));
+      throw new UnsupportedFormatError(`Content matching reads image watermarks; this upload is ${info.mime}`, {
+        hint: `Upload an image in one of these formats: ${[...new Set(formats)].join(', ')}.`,
+      });
     }
-    const { detectImageWatermark } = await import('../watermark/image.js');
-    const result = await detectImageWatermark(bytes, options.key === undefined ? {} : { key: options.key });
-    return result.found && result.payload !== undefined
-      ? [{ alg: SOFT_BINDING_ALG, value: softBindingValue(result.payload) }]
-      : [];
+    for (const scheme of schemes) {
+      const result = await scheme.detect(bytes, info, detectOptions);
+      if (result.found && result.payload !== undefined) {
+        return [{ alg: scheme.id, value: scheme.binding.encode(result.payload) }];
+      }
+    }
+    return [];
   };
 }

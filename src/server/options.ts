@@ -1,7 +1,7 @@
 /** The options of `createServer`, checked once into the configuration its routes share. */
 import { checkAlg } from '../repository/record.js';
 import type { ManifestRepository } from '../repository/types.js';
-import { SOFT_BINDING_ALG } from '../watermark/softbinding.js';
+import { watermarkAlgorithms } from '../watermark/schemes/index.js';
 import { checkTokens } from './auth.js';
 import { createWatermarkExtractor, type ExtractBindings } from './extract.js';
 import type { LikenessRouteOptions } from './likeness.js';
@@ -31,7 +31,10 @@ export interface ServerOptions {
   readonly rateLimit?: RateLimitOptions | false;
   /** Soft-binding extraction for `POST /matches/byContent` (default: provmark's image watermark). */
   readonly extractBindings?: ExtractBindings;
-  /** Algorithms answered by this server (default: watermarks `[SOFT_BINDING_ALG]`, no fingerprints). */
+  /**
+   * Algorithms answered by this server (default: watermarks: every registered scheme's identifier and
+   * the legacy ones they read, `watermarkAlgorithms()`; no fingerprints).
+   */
   readonly algorithms?: {
     readonly watermarks?: readonly string[];
     readonly fingerprints?: readonly string[];
@@ -112,7 +115,7 @@ export function resolveServerOptions(options: ServerOptions): ServerConfig {
       );
     }
   }
-  const watermarks = (options.algorithms?.watermarks ?? [SOFT_BINDING_ALG]).map((a, i) =>
+  const watermarks = (options.algorithms?.watermarks ?? watermarkAlgorithms()).map((a, i) =>
     checkAlg(a, `algorithms.watermarks[${i}]`),
   );
   const fingerprints = (options.algorithms?.fingerprints ?? []).map((a, i) =>

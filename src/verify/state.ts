@@ -4,7 +4,6 @@
  * so `verify()`, `inspect()` and the verify page running in a browser share one rule.
  */
 import type { EngineStore } from '../c2pa/read.js';
-import { SOFT_BINDING_ALG } from '../watermark/softbinding.js';
 import { statusesOf, summariseManifest } from './summary.js';
 import type { ManifestReport, ManifestContentSummary, ValidationStatus } from './types.js';
 
@@ -78,7 +77,7 @@ export function validateRecovered(store: EngineStore, crJson: unknown, id: strin
   const kept = all.filter((s) => !hardBinding(s));
   const activeManifest = summariseManifest(store, crJson, all);
   const declares =
-    activeManifest?.softBindings.some((b) => b.alg === SOFT_BINDING_ALG && b.softBindingId === id) ?? false;
+    activeManifest?.softBindings.some((b) => b.softBindingId === id) ?? false;
   if (declares) return { state: stateSettingAside(store, all, hardBinding), statuses: kept, activeManifest };
   const mismatch: ValidationStatus = {
     code: 'provmark.softBinding.mismatch',

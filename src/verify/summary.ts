@@ -8,7 +8,8 @@ import type {
   EngineStore,
   EngineValidationResults,
 } from '../c2pa/read.js';
-import { SOFT_BINDING_ALG, SOFT_BINDING_LABEL, softBindingIdFromValue } from '../watermark/softbinding.js';
+import { bindingCodecFor } from '../watermark/schemes/index.js';
+import { SOFT_BINDING_LABEL } from '../watermark/softbinding.js';
 import type {
   ActionSummary,
   IdentitySummary,
@@ -69,7 +70,8 @@ function softBindingsOf(m: EngineManifest): SoftBindingSummary[] {
     if (!isRecord(a.data) || typeof a.data.alg !== 'string') continue;
     const blocks = Array.isArray(a.data.blocks) ? (a.data.blocks as unknown[]) : [];
     const values = blocks.flatMap((b) => (isRecord(b) && typeof b.value === 'string' ? [b.value] : []));
-    const id = a.data.alg === SOFT_BINDING_ALG && values[0] ? softBindingIdFromValue(values[0]) : undefined;
+    // A registered scheme's identifier (or a legacy one it reads): its codec gives the id.
+    const id = values[0] === undefined ? undefined : bindingCodecFor(a.data.alg)?.decode(values[0]);
     out.push({ alg: a.data.alg, values, ...(id ? { softBindingId: id } : {}) });
   }
   return out;

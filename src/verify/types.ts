@@ -94,7 +94,7 @@ export interface SoftBindingSummary {
   readonly alg: string;
   /** Binding values (base64, as stored in the assertion). */
   readonly values: readonly string[];
-  /** For provmark's own algorithm, the 64-bit id as 16 hex digits. */
+  /** For a registered watermark scheme's identifier (own or legacy), the 64-bit id as 16 hex digits. */
   readonly softBindingId?: string;
 }
 

@@ -27,7 +27,7 @@ import {
   embedAudioMark,
   toWorkingMono,
 } from './core/audio.js';
-import { deriveWatermarkSeed } from './image.js';
+import { deriveWatermarkSeed } from './key.js';
 import { parseSoftBindingId, type SoftBindingId } from './softbinding.js';
 
 /** Planar float PCM: one Float32Array per channel, all the same length, nominally in [-1, 1]. */

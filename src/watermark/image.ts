@@ -2,8 +2,8 @@
  * Image adapter: decodes through src/media/image.ts, runs the pure core on a luma plane, and
  * re-encodes in the original format.
  */
-import { createHash } from 'node:crypto';
 import { MediaTooSmallError } from '../errors.js';
+import { deriveWatermarkSeed } from './key.js';
 import { checkStrength, notFoundFromContentError } from './options.js';
 import { decodeImagePixels, decodeLumaPlane, encodeImagePixels } from '../media/image.js';
 import { readMediaInput } from '../media/io.js';
@@ -11,8 +11,8 @@ import type { MediaInput } from '../types.js';
 import { MIN_DETECT_SIDE, MIN_EMBED_SIDE, WORK_AREA, computeMarkDelta, detectMark } from './core/index.js';
 import { parseSoftBindingId, type SoftBindingId } from './softbinding.js';
 
-/** The public default key: anyone can read marks made with it (like TrustMark's public model). */
-export const DEFAULT_WATERMARK_KEY = 'provmark-public-v1';
+// The key derivation is shared by every scheme (key.ts); re-exported here for existing imports.
+export { DEFAULT_WATERMARK_KEY, deriveWatermarkSeed } from './key.js';
 
 export interface EmbedImageWatermarkOptions {
   /** The 64-bit soft-binding id to embed (16 hex digits). */
@@ -53,24 +53,6 @@ export interface ImageWatermarkDetection {
   };
   /** Pilot correlation z-score (diagnostics; a decode is trusted from 4.5). */
   readonly pilotZ?: number;
-}
-
-/**
- * 32-byte key seed: SHA-256 over a domain label and the key bytes.
- *
- * @example
- * ```ts
- * const seed = deriveWatermarkSeed('my secret'); // 32 bytes
- * ```
- */
-export function deriveWatermarkSeed(key: string | Uint8Array | undefined): Uint8Array {
-  if (key !== undefined && typeof key !== 'string' && !(key instanceof Uint8Array)) {
-    throw new TypeError('Expected a string or Uint8Array for key');
-  }
-  const bytes = key === undefined ? DEFAULT_WATERMARK_KEY : key;
-  if (bytes.length === 0) throw new RangeError('Expected a non-empty key');
-  const h = createHash('sha256').update('provmark-watermark-key\0').update(bytes).digest();
-  return new Uint8Array(h.buffer, h.byteOffset, h.byteLength);
 }
 
 /**

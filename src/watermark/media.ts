@@ -1,26 +1,22 @@
 /**
- * One entry point for the watermark of any media kind: images mark luma pixels, video marks luma
- * over groups of frames (and the audio track when there is one), audio marks the signal.
- * protect()/inspect() and the CLI call these; each kind's adapter is loaded on first use.
+ * One entry point for the watermark of any media kind, dispatched through the registry of schemes
+ * (schemes/): images mark luma pixels, video marks luma over groups of frames (and the audio track
+ * when there is one), audio marks the signal. protect()/inspect() and the CLI call these; each
+ * scheme's adapter is loaded on first use.
  */
-import { UnsupportedFormatError } from '../errors.js';
-import type { FormatInfo } from '../media/sniff.js';
+import { UnsupportedFormatError, WatermarkError } from '../errors.js';
+import { FORMATS, type FormatInfo } from '../media/sniff.js';
+import type { MediaInput } from '../types.js';
+import {
+  watermarkSchemes,
+  watermarkSchemesFor,
+  type WatermarkDetectOptions,
+  type WatermarkEmbedOptions,
+  type WatermarkScheme,
+} from './schemes/index.js';
 import type { SoftBindingId } from './softbinding.js';
 
-export interface MediaWatermarkOptions {
-  readonly payload: SoftBindingId;
-  readonly key?: string | Uint8Array;
-  readonly strength?: number;
-  /** Lossy image output quality (images only). */
-  readonly quality?: number;
-  readonly maxPixels?: number;
-  /** Progress of long video/audio work. */
-  readonly onProgress?: (progress: {
-    readonly unit: 'frames' | 'seconds';
-    readonly done: number;
-    readonly total?: number;
-  }) => void;
-}
+export type MediaWatermarkOptions = WatermarkEmbedOptions;
 
 export interface MediaWatermarkReading {
   readonly found: boolean;
@@ -29,12 +25,58 @@ export interface MediaWatermarkReading {
   readonly reason?: string;
   /** Which signal carried the mark. */
   readonly carrier?: 'pixels' | 'video' | 'audio';
+  /** Identifier of the scheme that read the mark (when found), e.g. `org.provmark.watermark.image.1`. */
+  readonly scheme?: string;
 }
 
 function unsupported(format: FormatInfo): never {
-  throw new UnsupportedFormatError(`Watermarks are not available for ${format.mime}`, {
-    hint: 'Images (JPEG, PNG, WebP, AVIF, TIFF, GIF), video (MP4, MOV) and audio (WAV, MP3, M4A) can be watermarked.',
+  const kinds = (['image', 'video', 'audio'] as const).map((medium) => {
+    const names = watermarkSchemes()
+      .filter((s) => s.medium === medium && s.embed)
+      .flatMap((s) => s.formats.filter((f) => FORMATS[f].kind === medium).map((f) => f.toUpperCase()));
+    return names.length > 0 ? `${medium} (${[...new Set(names)].join(', ')})` : undefined;
   });
+  throw new UnsupportedFormatError(`Watermarks are not available for ${format.mime}`, {
+    hint: `These can be watermarked: ${kinds.filter(Boolean).join(', ')}.`,
+  });
+}
+
+/** The marked file and the schemes that marked it, the format's own medium first. */
+export interface EmbeddedWatermark {
+  readonly bytes: Uint8Array;
+  readonly schemes: readonly WatermarkScheme[];
+}
+
+/**
+ * Embed `payload` with every scheme that marks this format (a video's frames, then its
+ * soundtrack); the output keeps the container format.
+ *
+ * @example
+ * ```ts
+ * const { bytes, schemes } = await embedWatermark(input, sniffFormat(input), { payload: id });
+ * ```
+ */
+export async function embedWatermark(
+  bytes: Uint8Array,
+  format: FormatInfo,
+  options: WatermarkEmbedOptions,
+): Promise<EmbeddedWatermark> {
+  const candidates = watermarkSchemesFor(format, 'embed');
+  if (candidates[0]?.medium !== format.kind) return unsupported(format);
+  let out = bytes;
+  const used: WatermarkScheme[] = [];
+  for (const scheme of candidates) {
+    const marked = await scheme.embed!(out, format, options);
+    if (marked === undefined) {
+      if (used.length === 0) {
+        throw new WatermarkError(`The ${scheme.name} found nothing to mark in this ${format.mime} file`);
+      }
+      continue;
+    }
+    out = marked;
+    used.push(scheme);
+  }
+  return { bytes: out, schemes: used };
 }
 
 /** Embed `payload` in media of any supported kind; the output keeps the container format. */
@@ -43,96 +85,31 @@ export async function embedMediaWatermark(
   format: FormatInfo,
   options: MediaWatermarkOptions,
 ): Promise<Uint8Array> {
-  const common = {
-    payload: options.payload,
-    ...(options.key !== undefined ? { key: options.key } : {}),
-    ...(options.strength !== undefined ? { strength: options.strength } : {}),
-  };
-  if (format.kind === 'image' && format.decodableImage && format.format !== 'svg') {
-    const { embedImageWatermark } = await import('./image.js');
-    return embedImageWatermark(bytes, {
-      ...common,
-      ...(options.quality !== undefined ? { quality: options.quality } : {}),
-      ...(options.maxPixels !== undefined ? { maxPixels: options.maxPixels } : {}),
-    });
-  }
-  if (format.kind === 'video') {
-    const [{ embedVideoWatermark }, { embedAudioWatermark }, { probeMedia }] = await Promise.all([
-      import('./video.js'),
-      import('./audio.js'),
-      import('../media/ffmpeg/probe.js'),
-    ]);
-    const video = await embedVideoWatermark(bytes, {
-      ...common,
-      ...(options.onProgress
-        ? {
-            onProgress: (p) =>
-              options.onProgress!({
-                unit: 'frames',
-                done: p.frames,
-                ...(p.totalFrames ? { total: p.totalFrames } : {}),
-              }),
-          }
-        : {}),
-    });
-    // The audio track carries the same id, so a clip whose picture is replaced still leads back.
-    const probe = await probeMedia(video);
-    if (probe.audio.length === 0) return video;
-    return embedAudioWatermark(video, common);
-  }
-  if (format.kind === 'audio') {
-    const { embedAudioWatermark } = await import('./audio.js');
-    return embedAudioWatermark(bytes, {
-      ...common,
-      ...(options.onProgress
-        ? {
-            onProgress: (p) =>
-              options.onProgress!({ unit: 'seconds', done: p.secondsDone, total: p.secondsTotal }),
-          }
-        : {}),
-    });
-  }
-  return unsupported(format);
+  return (await embedWatermark(bytes, format, options)).bytes;
 }
 
-/** Read the mark of media of any supported kind. Never throws on bad content. */
+/**
+ * Read the mark of media of any supported kind: each scheme that reads the format in turn (its
+ * own medium first, newer versions first) until one finds a mark. Never throws on bad content.
+ */
 export async function detectMediaWatermark(
-  bytes: Uint8Array,
+  input: MediaInput,
   format: FormatInfo,
-  options: { readonly key?: string | Uint8Array; readonly maxPixels?: number } = {},
+  options: WatermarkDetectOptions = {},
 ): Promise<MediaWatermarkReading> {
-  const key = options.key !== undefined ? { key: options.key } : {};
-  const pick = (
-    d: { found: boolean; payload?: string; confidence: number; reason?: string },
-    carrier: MediaWatermarkReading['carrier'],
-  ): MediaWatermarkReading => ({
-    found: d.found,
-    ...(d.payload ? { payload: d.payload } : {}),
-    confidence: d.confidence,
-    ...(d.reason ? { reason: d.reason } : {}),
-    ...(d.found ? { carrier } : {}),
-  });
-  if (format.kind === 'image' && format.decodableImage && format.format !== 'svg') {
-    const { detectImageWatermark } = await import('./image.js');
-    return pick(
-      await detectImageWatermark(bytes, {
-        ...key,
-        ...(options.maxPixels !== undefined ? { maxPixels: options.maxPixels } : {}),
-      }),
-      'pixels',
-    );
+  const candidates = watermarkSchemesFor(format, 'detect');
+  let first: MediaWatermarkReading | undefined;
+  for (const scheme of candidates) {
+    const d = await scheme.detect(input, format, options);
+    const reading: MediaWatermarkReading = {
+      found: d.found,
+      ...(d.payload ? { payload: d.payload } : {}),
+      confidence: d.confidence,
+      ...(d.reason ? { reason: d.reason } : {}),
+      ...(d.found ? { carrier: scheme.medium === 'image' ? 'pixels' : scheme.medium, scheme: scheme.id } : {}),
+    };
+    if (reading.found) return reading;
+    first ??= reading;
   }
-  if (format.kind === 'video') {
-    const { detectVideoWatermark } = await import('./video.js');
-    const v = pick(await detectVideoWatermark(bytes, key), 'video');
-    if (v.found) return v;
-    const { detectAudioWatermark } = await import('./audio.js');
-    const a = pick(await detectAudioWatermark(bytes, key), 'audio');
-    return a.found ? a : v;
-  }
-  if (format.kind === 'audio') {
-    const { detectAudioWatermark } = await import('./audio.js');
-    return pick(await detectAudioWatermark(bytes, key), 'audio');
-  }
-  return { found: false, confidence: 0, reason: `no watermark reader for ${format.mime}` };
+  return first ?? { found: false, confidence: 0, reason: `no watermark reader for ${format.mime}` };
 }

@@ -4,9 +4,16 @@
  * API passes `alg` plus the base64-encoded binding value).
  */
 // No Node imports: the browser verify page (src/page/) bundles this module as it is.
+import { LEGACY_WATERMARK_ALG } from './schemes/legacy.js';
 
-/** Algorithm identifier written in `c2pa.soft-binding.alg` and answered by `/services/supportedAlgorithms`. */
-export const SOFT_BINDING_ALG = 'org.provmark.watermark.1';
+/**
+ * The identifier releases before the scheme registry wrote for every medium; still read (it names
+ * the version-1 scheme of the file's medium), no longer written: each scheme has its own
+ * (`org.provmark.watermark.image.1`, `…video.1`, `…audio.1`; see `watermarkSchemes()`).
+ *
+ * @deprecated Use a scheme's `id` (`watermarkScheme`, `watermarkSchemes`).
+ */
+export const SOFT_BINDING_ALG = LEGACY_WATERMARK_ALG;
 
 /** Label of the soft-binding assertion (C2PA 2.x). */
 export const SOFT_BINDING_LABEL = 'c2pa.soft-binding';
@@ -65,7 +72,17 @@ export interface SoftBindingAssertion {
   readonly blocks: ReadonlyArray<{ readonly scope: Record<string, never>; readonly value: string }>;
 }
 
-/** The assertion data for a whole-asset soft binding with this id. */
-export function softBindingAssertion(id: SoftBindingId): SoftBindingAssertion {
-  return { alg: SOFT_BINDING_ALG, blocks: [{ scope: {}, value: softBindingValue(id) }] };
+/**
+ * The assertion data for a whole-asset soft binding with this id, written by `scheme` (its
+ * identifier and value encoding; default: the legacy identifier and base64 value).
+ */
+export function softBindingAssertion(
+  id: SoftBindingId,
+  scheme?: {
+    readonly id: string;
+    readonly binding: { encode(id: SoftBindingId): string };
+  },
+): SoftBindingAssertion {
+  const value = scheme ? scheme.binding.encode(parseSoftBindingId(id, 'id')) : softBindingValue(id);
+  return { alg: scheme?.id ?? SOFT_BINDING_ALG, blocks: [{ scope: {}, value }] };
 }

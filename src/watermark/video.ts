@@ -32,7 +32,7 @@ import { probeFrameTimes, probeMedia, type VideoStreamInfo } from '../media/ffmp
 import type { MediaInput } from '../types.js';
 import { CODED_BITS, MAX_BIT_ERRORS, decodePayload, encodePayload } from './core/index.js';
 import { Rng } from './core/prng.js';
-import { deriveWatermarkSeed } from './image.js';
+import { deriveWatermarkSeed } from './key.js';
 import { parseSoftBindingId, type SoftBindingId } from './softbinding.js';
 
 /** Cells along the frame's long side. */

@@ -116,7 +116,7 @@ describe('protect -> platform -> inspect', () => {
     expect(b.softBindingId).toBe(a.softBindingId);
     expect(['replaced', 'unchanged']).toContain(b.stored);
     const { value } = { value: Buffer.from(a.softBindingId, 'hex').toString('base64') };
-    const matches = await repo.findByBinding('org.provmark.watermark.1', value);
+    const matches = await repo.findByBinding('org.provmark.watermark.image.1', value);
     expect(matches.map((m) => m.manifestId)).toEqual([a.manifestId]);
   });
 

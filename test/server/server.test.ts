@@ -86,7 +86,15 @@ describe('resolution API server over real HTTP', () => {
     expect(h.status).toBe(200);
     expect(await h.json()).toEqual({ status: 'ok' });
     const s = await fetch(`${server.url}/services/supportedAlgorithms`);
-    expect(await s.json()).toEqual({ watermarks: [{ alg: SOFT_BINDING_ALG }], fingerprints: [] });
+    expect(await s.json()).toEqual({
+      watermarks: [
+        { alg: 'org.provmark.watermark.image.1' },
+        { alg: 'org.provmark.watermark.video.1' },
+        { alg: 'org.provmark.watermark.audio.1' },
+        { alg: SOFT_BINDING_ALG },
+      ],
+      fingerprints: [],
+    });
   });
 
   it('refuses an unauthenticated or wrongly authenticated write with 401', async () => {

@@ -6,7 +6,7 @@
  */
 import { engineContextJson, type EngineTrust } from '../../c2pa/context.js';
 import type { ValidationStatus } from '../../verify/types.js';
-import { SOFT_BINDING_ALG, softBindingValue } from '../../watermark/softbinding.js';
+import { imageWatermarkV1 } from '../../watermark/schemes/image/index.js';
 import { $, blobUrl, el, revokeBlobUrls } from './dom.js';
 import type { ReadOutcome, WatermarkReading, WorkerRequest, WorkerResponse } from './protocol.js';
 import { render } from './render.js';
@@ -209,7 +209,9 @@ async function analyse(file: File): Promise<{ report: PageReport; resources: Res
 
 /** Look the id up on this server and validate the newest manifest that reads, in the browser. */
 async function recover(id: string, context: string) {
-  const q = new URLSearchParams({ alg: SOFT_BINDING_ALG, value: softBindingValue(id) });
+  // The worker reads the image scheme's mark (watermark/core); the server also finds rows stored
+  // under the legacy identifier.
+  const q = new URLSearchParams({ alg: imageWatermarkV1.id, value: imageWatermarkV1.binding.encode(id) });
   const res = await fetch(`/matches/byBinding?${q}`);
   if (!res.ok) return undefined;
   const { matches } = (await res.json()) as { matches: Array<{ manifestId: string }> };

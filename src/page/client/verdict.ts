@@ -11,7 +11,6 @@ import { invalidVerdictOf } from '../../verify/failures.js';
 import { engineState, validateRecovered } from '../../verify/state.js';
 import { ingredientValidations, statusesOf, summariseManifest } from '../../verify/summary.js';
 import type { IngredientValidation, ManifestContentSummary, ValidationStatus } from '../../verify/types.js';
-import { SOFT_BINDING_ALG } from '../../watermark/softbinding.js';
 
 export type PageVerdict =
   | 'verified'
@@ -110,7 +109,7 @@ export function invalidVerdict(v: Pick<ValidatedStore, 'statuses' | 'ingredients
 
 /** The soft-binding id the manifest declares for provmark's watermark, if any. */
 export function declaredSoftBinding(m: ManifestContentSummary | undefined): string | undefined {
-  return m?.softBindings.find((b) => b.alg === SOFT_BINDING_ALG)?.softBindingId;
+  return m?.softBindings.find((b) => b.softBindingId !== undefined)?.softBindingId;
 }
 
 /** Verdict for a file with an embedded manifest; `watermarkId` is the id read from the pixels, if any. */
