@@ -107,7 +107,9 @@ export function registerWatermark(program: Command): void {
           for (const r of rows) {
             const legacy = r.legacyIds.length > 0 ? `; also reads ${r.legacyIds.join(', ')}` : '';
             const use = r.embeds ? 'embeds and detects' : 'detects only';
-            process.stdout.write(`${r.id}  ${r.medium} v${r.version}, ${use}: ${r.formats.join(', ')}${legacy}\n`);
+            process.stdout.write(
+              `${r.id}  ${r.medium} v${r.version}, ${use}: ${r.formats.join(', ')}${legacy}\n`,
+            );
           }
         }
         return EXIT.ok;

@@ -31,9 +31,12 @@ export function createWatermarkExtractor(options: WatermarkExtractorOptions = {}
       const formats = watermarkSchemes()
         .filter((s) => s.medium === 'image')
         .flatMap((s) => s.formats.map((f) => f.toUpperCase()));
-      throw new UnsupportedFormatError(`Content matching reads image watermarks; this upload is ${info.mime}`, {
-        hint: `Upload an image in one of these formats: ${[...new Set(formats)].join(', ')}.`,
-      });
+      throw new UnsupportedFormatError(
+        `Content matching reads image watermarks; this upload is ${info.mime}`,
+        {
+          hint: `Upload an image in one of these formats: ${[...new Set(formats)].join(', ')}.`,
+        },
+      );
     }
     for (const scheme of schemes) {
       const result = await scheme.detect(bytes, info, detectOptions);

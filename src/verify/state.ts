@@ -76,8 +76,7 @@ export function validateRecovered(store: EngineStore, crJson: unknown, id: strin
   const hardBinding = (s: ValidationStatus) => s.kind === 'failure' && HARD_BINDING_MISMATCH.has(s.code);
   const kept = all.filter((s) => !hardBinding(s));
   const activeManifest = summariseManifest(store, crJson, all);
-  const declares =
-    activeManifest?.softBindings.some((b) => b.softBindingId === id) ?? false;
+  const declares = activeManifest?.softBindings.some((b) => b.softBindingId === id) ?? false;
   if (declares) return { state: stateSettingAside(store, all, hardBinding), statuses: kept, activeManifest };
   const mismatch: ValidationStatus = {
     code: 'provmark.softBinding.mismatch',

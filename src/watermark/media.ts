@@ -106,7 +106,9 @@ export async function detectMediaWatermark(
       ...(d.payload ? { payload: d.payload } : {}),
       confidence: d.confidence,
       ...(d.reason ? { reason: d.reason } : {}),
-      ...(d.found ? { carrier: scheme.medium === 'image' ? 'pixels' : scheme.medium, scheme: scheme.id } : {}),
+      ...(d.found
+        ? { carrier: scheme.medium === 'image' ? 'pixels' : scheme.medium, scheme: scheme.id }
+        : {}),
     };
     if (reading.found) return reading;
     first ??= reading;

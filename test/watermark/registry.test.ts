@@ -36,7 +36,9 @@ const toyValue = (id: string): string => Buffer.from(id, 'ascii').toString('base
 
 let repo: SqliteRepository;
 beforeAll(async () => {
-  repo = await openSqliteRepository({ path: join(await mkdtemp(join(tmpdir(), 'provmark-registry-')), 'r.db') });
+  repo = await openSqliteRepository({
+    path: join(await mkdtemp(join(tmpdir(), 'provmark-registry-')), 'r.db'),
+  });
 });
 afterAll(async () => {
   await repo?.close();
@@ -53,10 +55,23 @@ describe('the built-in schemes', () => {
   });
 
   it('one answer to "can this format carry a mark": not SVG, HEIC or documents', () => {
-    for (const f of ['jpeg', 'png', 'webp', 'avif', 'gif', 'tiff', 'mp4', 'mov', 'wav', 'mp3', 'm4a'] as const) {
+    for (const f of [
+      'jpeg',
+      'png',
+      'webp',
+      'avif',
+      'gif',
+      'tiff',
+      'mp4',
+      'mov',
+      'wav',
+      'mp3',
+      'm4a',
+    ] as const) {
       expect(canCarryWatermark(f), f).toBe(true);
     }
-    for (const f of ['svg', 'heic', 'jxl', 'pdf', 'c2pa'] as const) expect(canCarryWatermark(f), f).toBe(false);
+    for (const f of ['svg', 'heic', 'jxl', 'pdf', 'c2pa'] as const)
+      expect(canCarryWatermark(f), f).toBe(false);
     // A video's frames first, then its soundtrack.
     expect(watermarkSchemesFor('mp4', 'embed').map((s) => s.id)).toEqual([VIDEO, AUDIO]);
     expect(watermarkSchemesFor(FORMATS.m4a, 'detect').map((s) => s.id)).toEqual([AUDIO]);
@@ -74,7 +89,9 @@ describe('the built-in schemes', () => {
       VIDEO,
       AUDIO,
     ]);
-    expect(bindingVariants('com.example.fingerprint', 'x')).toEqual([{ alg: 'com.example.fingerprint', value: 'x' }]);
+    expect(bindingVariants('com.example.fingerprint', 'x')).toEqual([
+      { alg: 'com.example.fingerprint', value: 'x' },
+    ]);
     expect(bindingVariants(IMAGE, 'not-base64')).toEqual([{ alg: IMAGE, value: 'not-base64' }]);
   });
 
@@ -129,7 +146,12 @@ describe('protect writes the per-medium identifier; files signed under the legac
     expect(stripped.verdict).toBe('recovered');
     expect(stripped.manifestId).toBe(signed.manifestId);
 
-    const server: RunningServer = await startServer({ repository: repo, port: 0, logLevel: 'silent', rateLimit: false });
+    const server: RunningServer = await startServer({
+      repository: repo,
+      port: 0,
+      logLevel: 'silent',
+      rateLimit: false,
+    });
     try {
       for (const alg of [IMAGE, LEGACY_WATERMARK_ALG]) {
         const q = new URLSearchParams({ alg, value: softBindingValue(id) });
@@ -163,14 +185,20 @@ describe('a toy scheme: its folder plus one registration line', () => {
       carrier: 'pixels',
       scheme: toyScheme.id,
     });
-    expect((await detectMediaWatermark(bytes, FORMATS.svg, { key: 'other' })).payload).not.toBe('00112233aabbccdd');
+    expect((await detectMediaWatermark(bytes, FORMATS.svg, { key: 'other' })).payload).not.toBe(
+      '00112233aabbccdd',
+    );
   });
 
   it('protect marks and declares it; the summary decodes its value; inspect reads it and recovers through it', async () => {
     const { creds, signer } = await devSigner();
     const p = await protect(SVG, { signer, repository: repo });
     expect(p.format).toBe('svg');
-    const binding = { alg: toyScheme.id, values: [toyValue(p.softBindingId)], softBindingId: p.softBindingId };
+    const binding = {
+      alg: toyScheme.id,
+      values: [toyValue(p.softBindingId)],
+      softBindingId: p.softBindingId,
+    };
     expect(p.report.activeManifest?.softBindings).toEqual([binding]);
     const actions = p.report.activeManifest?.actions.map((a) => a.parameters?.description);
     expect(actions).toContain(`invisible watermark ${toyScheme.id}`);

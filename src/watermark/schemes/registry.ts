@@ -24,7 +24,9 @@ function checkScheme(s: WatermarkScheme): void {
   if (typeof s !== 'object' || s === null) throw new TypeError('Expected a WatermarkScheme object');
   for (const id of [s.id, ...(s.legacyIds ?? [])]) {
     if (typeof id !== 'string' || !/^[\x21-\x7e]{1,256}$/.test(id)) {
-      throw new RangeError(`Expected a printable identifier (1-256 characters) but received ${JSON.stringify(id)}`);
+      throw new RangeError(
+        `Expected a printable identifier (1-256 characters) but received ${JSON.stringify(id)}`,
+      );
     }
   }
   if (!MEDIA.has(s.medium)) throw new RangeError(`Expected image, video or audio for medium of ${s.id}`);
@@ -41,7 +43,8 @@ function checkScheme(s: WatermarkScheme): void {
     throw new TypeError(`Expected detect (and optionally embed) functions for ${s.id}`);
   }
   const ownIds = new Set(schemes.map((t) => t.id));
-  const taken = schemes.some((t) => idsOf(t).includes(s.id)) || (s.legacyIds ?? []).some((l) => ownIds.has(l));
+  const taken =
+    schemes.some((t) => idsOf(t).includes(s.id)) || (s.legacyIds ?? []).some((l) => ownIds.has(l));
   if (taken) throw new RangeError(`A watermark scheme named ${s.id} is already registered`);
   const rival = schemes.find(
     (t) =>
@@ -127,7 +130,9 @@ export function watermarkSchemesFor(
   const found = schemes
     .filter((s) => s.formats.includes(info.format) && (use === 'detect' || s.embed !== undefined))
     .sort((a, b) => own(a) - own(b) || b.version - a.version);
-  return use === 'detect' ? found : found.filter((s, i) => found.findIndex((t) => t.medium === s.medium) === i);
+  return use === 'detect'
+    ? found
+    : found.filter((s, i) => found.findIndex((t) => t.medium === s.medium) === i);
 }
 
 /**

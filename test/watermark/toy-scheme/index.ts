@@ -13,7 +13,9 @@ const HEX16 = /^[0-9a-f]{16}$/;
 const MARK = /<!--toy-mark:([0-9a-f]{16})-->/;
 
 function mask(id: string, key: string | Uint8Array | undefined): string {
-  const k = createHash('sha256').update(key ?? 'toy-public').digest();
+  const k = createHash('sha256')
+    .update(key ?? 'toy-public')
+    .digest();
   return Buffer.from(Buffer.from(id, 'hex').map((b, i) => b ^ k[i]!)).toString('hex');
 }
 

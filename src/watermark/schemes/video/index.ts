@@ -25,7 +25,11 @@ export const videoWatermarkV1: WatermarkScheme = {
       ...(progress
         ? {
             onProgress: (p) =>
-              progress({ unit: 'frames', done: p.frames, ...(p.totalFrames ? { total: p.totalFrames } : {}) }),
+              progress({
+                unit: 'frames',
+                done: p.frames,
+                ...(p.totalFrames ? { total: p.totalFrames } : {}),
+              }),
           }
         : {}),
     });
