@@ -48,24 +48,7 @@ export {
   type MediaWatermarkReading,
 } from './media.js';
 // The registry of schemes: one entry per scheme and version (ARCHITECTURE.md, "Add a watermark scheme").
-export {
-  LEGACY_WATERMARK_ALG,
-  base64IdCodec,
-  bindingVariants,
-  canCarryWatermark,
-  canReadWatermark,
-  registerWatermarkScheme,
-  watermarkAlgorithms,
-  watermarkScheme,
-  watermarkSchemes,
-  watermarkSchemesFor,
-  type SoftBindingCodec,
-  type WatermarkDetectOptions,
-  type WatermarkDetection,
-  type WatermarkEmbedOptions,
-  type WatermarkMedium,
-  type WatermarkScheme,
-} from './schemes/index.js';
+export * from './schemes/index.js';
 export * from './softbinding.js';
 // Many files at once (worker threads, results streamed as each file completes): src/batch.
 export {
