@@ -1,10 +1,8 @@
 /**
- * Watermark schemes: the registry with the built-in schemes registered. Import from here (not
- * registry.ts), so the built-ins are always present. Pure: the verify page bundles it; each
- * scheme's adapter loads on first embed/detect.
+ * Watermark schemes: the registry (built-in schemes in builtin.ts, more through
+ * registerWatermarkScheme). Pure: the verify page bundles it; each scheme's adapter loads on first
+ * embed/detect.
  */
-import './builtin.js';
-
 export { base64IdCodec } from './binding.js';
 export { LEGACY_WATERMARK_ALG } from './legacy.js';
 export {

@@ -2,18 +2,33 @@
  * The registry of watermark schemes: the one place that answers which scheme an identifier names,
  * which schemes mark or read a format, and which identifiers a binding may be stored under.
  * protect(), inspect(), the manifest summaries, the server and the CLI ask it; the built-in
- * schemes are registered by builtin.ts. Pure (no Node imports): the verify page bundles it.
+ * schemes are listed in builtin.ts; registerWatermarkScheme adds more. Pure (no Node imports): the
+ * verify page bundles it.
  */
 import { FORMATS, type FormatInfo } from '../../media/sniff.js';
 import type { MediaFormat } from '../../types.js';
+import { builtInSchemes } from './builtin.js';
 import type { SoftBindingCodec, WatermarkMedium, WatermarkScheme } from './types.js';
 
 const MEDIA: ReadonlySet<string> = new Set<WatermarkMedium>(['image', 'video', 'audio']);
-// One list per process, even where a bundler gives each entry point its own copy of this module
-// (the CommonJS build): a scheme registered through one subpath is seen by all of them.
-const schemes: WatermarkScheme[] = ((globalThis as Record<symbol, unknown>)[
-  Symbol.for('provmark.watermark.schemes')
-] ??= []) as WatermarkScheme[];
+/**
+ * Schemes added by registerWatermarkScheme: one list per process, kept under a registered symbol
+ * on globalThis, created by the first registration (importing changes nothing global), so that
+ * where a bundler gives each entry point its own copy of this module (the CommonJS build) a scheme
+ * registered through one subpath is seen by all of them.
+ */
+const ADDED = Symbol.for('provmark.watermark.schemes');
+type Holder = { [ADDED]?: WatermarkScheme[] };
+
+function added(): WatermarkScheme[] | undefined {
+  return (globalThis as Holder)[ADDED];
+}
+
+/** Built-in schemes first, then the registered ones, in registration order. */
+function all(): readonly WatermarkScheme[] {
+  const more = added();
+  return more && more.length > 0 ? [...builtInSchemes, ...more] : builtInSchemes;
+}
 
 /** Every identifier a scheme answers to: its own and the legacy ones it reads. */
 function idsOf(s: WatermarkScheme): readonly string[] {
@@ -42,6 +57,7 @@ function checkScheme(s: WatermarkScheme): void {
   if (typeof s.detect !== 'function' || (s.embed !== undefined && typeof s.embed !== 'function')) {
     throw new TypeError(`Expected detect (and optionally embed) functions for ${s.id}`);
   }
+  const schemes = all();
   const ownIds = new Set(schemes.map((t) => t.id));
   const taken =
     schemes.some((t) => idsOf(t).includes(s.id)) || (s.legacyIds ?? []).some((l) => ownIds.has(l));
@@ -69,21 +85,17 @@ function checkScheme(s: WatermarkScheme): void {
  */
 export function registerWatermarkScheme(scheme: WatermarkScheme): () => void {
   checkScheme(scheme);
-  schemes.push(scheme);
+  const list = ((globalThis as Holder)[ADDED] ??= []);
+  list.push(scheme);
   return () => {
-    const i = schemes.indexOf(scheme);
-    if (i >= 0) schemes.splice(i, 1);
+    const i = list.indexOf(scheme);
+    if (i >= 0) list.splice(i, 1);
   };
 }
 
-/** Register a built-in scheme once per process (a second copy of the bundle registers nothing). */
-export function registerBuiltInScheme(scheme: WatermarkScheme): void {
-  if (!schemes.some((s) => s.id === scheme.id)) registerWatermarkScheme(scheme);
-}
-
-/** Every registered scheme, in registration order. */
+/** Every scheme: the built-in ones, then the registered ones in registration order. */
 export function watermarkSchemes(): readonly WatermarkScheme[] {
-  return [...schemes];
+  return [...all()];
 }
 
 /**
@@ -96,6 +108,7 @@ export function watermarkSchemes(): readonly WatermarkScheme[] {
  * ```
  */
 export function watermarkScheme(alg: string, medium?: WatermarkMedium): WatermarkScheme | undefined {
+  const schemes = all();
   const exact = schemes.find((s) => s.id === alg);
   if (exact) return exact;
   const named = schemes.filter((s) => s.legacyIds?.includes(alg));
@@ -127,7 +140,7 @@ export function watermarkSchemesFor(
 ): WatermarkScheme[] {
   const info = formatInfo(format);
   const own = (s: WatermarkScheme): number => (s.medium === info.kind ? 0 : 1);
-  const found = schemes
+  const found = all()
     .filter((s) => s.formats.includes(info.format) && (use === 'detect' || s.embed !== undefined))
     .sort((a, b) => own(a) - own(b) || b.version - a.version);
   return use === 'detect'
@@ -161,6 +174,7 @@ export function canReadWatermark(format: FormatInfo | MediaFormat): boolean {
  * (what a resolution server lists under `/services/supportedAlgorithms`).
  */
 export function watermarkAlgorithms(): string[] {
+  const schemes = all();
   return [...new Set([...schemes.map((s) => s.id), ...schemes.flatMap((s) => s.legacyIds ?? [])])];
 }
 
@@ -183,7 +197,7 @@ export function bindingVariants(
   const scheme = watermarkScheme(alg);
   const id = scheme?.binding.decode(value);
   if (!scheme || id === undefined) return [{ alg, value }];
-  const named = scheme.id === alg ? [scheme] : schemes.filter((s) => s.legacyIds?.includes(alg));
+  const named = scheme.id === alg ? [scheme] : all().filter((s) => s.legacyIds?.includes(alg));
   const algs = new Set([alg, ...named.flatMap(idsOf)]);
   return [...algs].map((a) => ({ alg: a, value: (watermarkScheme(a) ?? scheme).binding.encode(id) }));
 }
