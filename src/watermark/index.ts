@@ -47,7 +47,7 @@ export {
   type MediaWatermarkOptions,
   type MediaWatermarkReading,
 } from './media.js';
-// The registry of schemes: one entry per scheme and version (ARCHITECTURE.md, "Add a watermark scheme").
+// The registry of schemes: one entry per scheme and version (ARCHITECTURE.md, "Recipe: add a watermark scheme").
 export * from './schemes/index.js';
 export * from './softbinding.js';
 // Many files at once (worker threads, results streamed as each file completes): src/batch.

@@ -1,6 +1,6 @@
 /**
  * The built-in schemes, one registration line each. Adding a scheme: its folder next to these and
- * one line here (ARCHITECTURE.md, "Add a watermark scheme"). Within a medium the newest version
+ * one line here (ARCHITECTURE.md, "Recipe: add a watermark scheme"). Within a medium the newest version
  * that takes a format marks it; older ones stay listed so their marks are still read.
  */
 import { audioWatermarkV1 } from './audio/index.js';
