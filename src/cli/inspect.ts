@@ -20,6 +20,7 @@ interface InspectCliOptions extends BatchFlags {
   resolver?: string;
   detector: boolean;
   requireTrusted?: boolean;
+  watermarkKey?: string;
 }
 
 function presenter(requireTrusted: boolean): BatchPresenter<ProvenanceReport> {
@@ -64,6 +65,7 @@ export function registerInspect(program: Command): void {
     )
     .option('--resolver <url>', 'a Soft Binding Resolution API to ask after the local repository')
     .option('--no-detector', 'do not run the offline detector on files without provenance')
+    .option('--watermark-key <key>', 'watermark key of private marks (default: the public key)')
     .option('--require-trusted', 'exit 1 unless the signer is trusted')
     .option('--json', 'print one JSON object per file (NDJSON), as each file completes')
     .action((files: string[], opts: InspectCliOptions) =>
@@ -86,6 +88,7 @@ export function registerInspect(program: Command): void {
             ...repository,
             ...(opts.resolver ? { resolver: opts.resolver } : {}),
             detector: opts.detector,
+            ...(opts.watermarkKey !== undefined ? { watermarkKey: opts.watermarkKey } : {}),
           },
           presenter(opts.requireTrusted ?? false),
         );

@@ -21,6 +21,7 @@ interface ProtectCliOptions {
   sourceType?: string;
   strength?: string;
   quality?: string;
+  watermarkKey?: string;
   tsa?: string;
   json?: boolean;
 }
@@ -38,7 +39,7 @@ export function registerProtect(program: Command): void {
     )
     .argument('<input>', 'image, video (MP4/MOV) or audio (WAV/MP3/M4A) to protect')
     .requiredOption('-o, --output <file>', 'where to write the protected file (written atomically)')
-    .requiredOption('--key <pem>', 'signer private key (PEM)')
+    .requiredOption('--key <pem>', 'signing key: the signer private key (PEM)')
     .requiredOption('--cert <pem>', 'signer certificate chain (PEM, signer first)')
     .option(
       '--db <url>',
@@ -50,6 +51,10 @@ export function registerProtect(program: Command): void {
     .option('--source-type <type>', 'IPTC digital source type (default digitalCapture)')
     .option('--strength <s>', 'watermark strength multiplier (default 1)')
     .option('--quality <q>', 'output quality for lossy formats (default: the input quality)')
+    .option(
+      '--watermark-key <key>',
+      'watermark key for a private mark, needed again to read it (default: the public key)',
+    )
     .option('--tsa <url>', 'time-stamp the signature with this RFC 3161 time-stamp authority')
     .option(
       '--depicts <id...>',
@@ -75,6 +80,7 @@ export function registerProtect(program: Command): void {
             output: opts.output,
             manifest,
             watermark,
+            ...(opts.watermarkKey !== undefined ? { watermarkKey: opts.watermarkKey } : {}),
             ...(opts.tsa ? { timestamp: { url: opts.tsa } } : {}),
             ...likenessFromFlags(opts),
             onProgress: (p) => bar.update(p),

@@ -12,11 +12,30 @@ interface EmbedFlags {
   readonly payload: string;
   readonly strength?: string;
   readonly quality?: string;
+  readonly watermarkKey?: string;
+  /** Deprecated name of `--watermark-key` in these two commands. */
   readonly key?: string;
 }
 
 interface DetectFlags extends BatchFlags {
+  readonly watermarkKey?: string;
   readonly key?: string;
+}
+
+/**
+ * The watermark key from `--watermark-key`, or from `--key`, its older name in `watermark embed`
+ * and `watermark detect` (elsewhere `--key` is the signing key), which still works with a warning.
+ */
+function watermarkKeyFromFlags(flags: { readonly watermarkKey?: string; readonly key?: string }): {
+  key?: string;
+} {
+  if (flags.key === undefined) return flags.watermarkKey === undefined ? {} : { key: flags.watermarkKey };
+  if (flags.watermarkKey !== undefined)
+    throw new RangeError('Expected --watermark-key alone, but --key (its deprecated name) was given too');
+  process.stderr.write(
+    'provmark: warning: --key is deprecated for watermark commands; use --watermark-key (--key is the signing key in sign and protect)\n',
+  );
+  return { key: flags.key };
 }
 
 const detectPresenter: BatchPresenter<ImageWatermarkDetection> = {
@@ -49,8 +68,8 @@ function parseNumber(value: string | undefined, name: string): number | undefine
 }
 
 /**
- * `provmark watermark embed IN -o OUT --payload HEX16 [--strength S] [--quality Q] [--key K]` and
- * `provmark watermark detect FILE… [--json] [--key K]`. Detect exits 0 when every file carries a
+ * `provmark watermark embed IN -o OUT --payload HEX16 [--strength S] [--quality Q] [--watermark-key K]` and
+ * `provmark watermark detect FILE… [--json] [--watermark-key K]`. Detect exits 0 when every file carries a
  * mark, 3 when at least one does not, 2 on usage or input errors.
  */
 export function registerWatermark(program: Command): void {
@@ -67,9 +86,11 @@ export function registerWatermark(program: Command): void {
     .requiredOption('--payload <hex16>', 'the soft-binding id: 16 hex digits')
     .option('--strength <s>', 'amplitude multiplier, 0.25–4 (default 1)')
     .option('--quality <q>', 'output quality for lossy formats, 1–100 (default: the input JPEG quality)')
-    .option('--key <key>', 'secret key for a private mark (default: the public key)')
+    .option('--watermark-key <key>', 'secret key for a private mark (default: the public key)')
+    .option('--key <key>', 'deprecated name of --watermark-key')
     .action(async (input: string, flags: EmbedFlags) => {
       await runCommand(async () => {
+        const key = watermarkKeyFromFlags(flags);
         const strength = parseNumber(flags.strength, 'strength');
         const quality = parseNumber(flags.quality, 'quality');
         const format = await sniffFile(input);
@@ -79,7 +100,7 @@ export function registerWatermark(program: Command): void {
           payload: flags.payload,
           ...(strength === undefined ? {} : { strength }),
           ...(quality === undefined ? {} : { quality }),
-          ...(flags.key === undefined ? {} : { key: flags.key }),
+          ...key,
           onProgress: (p) => bar.update(p),
         }).finally(() => bar.done());
         await writeFileAtomic(flags.output, bytes);
@@ -123,16 +144,11 @@ export function registerWatermark(program: Command): void {
       .argument('<files...>', 'image, video or audio files, directories, or - for a list of paths on stdin'),
   )
     .option('--json', 'print one JSON object per file: { file, index, found, payload, confidence, ... }')
-    .option('--key <key>', 'key the mark was made with (default: the public key)')
+    .option('--watermark-key <key>', 'key the mark was made with (default: the public key)')
+    .option('--key <key>', 'deprecated name of --watermark-key')
     .action((files: string[], flags: DetectFlags) =>
       runCommand(() =>
-        runBatchCommand(
-          'watermark',
-          files,
-          flags,
-          flags.key === undefined ? {} : { key: flags.key },
-          detectPresenter,
-        ),
+        runBatchCommand('watermark', files, flags, watermarkKeyFromFlags(flags), detectPresenter),
       ),
     );
 }

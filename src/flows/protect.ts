@@ -43,7 +43,7 @@ export interface ProtectOptions {
   readonly watermark?: {
     /** Amplitude multiplier (see embedImageWatermark). */
     readonly strength?: number;
-    /** Private watermark key; default is the public key any verifier can read. */
+    /** @deprecated The watermark key is {@link ProtectOptions.watermarkKey}; this older name still works. */
     readonly key?: string | Uint8Array;
     /** JPEG/WebP/AVIF output quality; default: the input's estimated quality. */
     readonly quality?: number;
@@ -53,6 +53,11 @@ export interface ProtectOptions {
    * the options, so retrying the same call gives the same id and manifest label (no duplicates).
    */
   readonly softBindingId?: SoftBindingId;
+  /**
+   * Watermark key for a private mark, which only readers given the same key (`inspect`'s
+   * `watermarkKey`) can read; default: the public key any verifier can read. Not the signing key.
+   */
+  readonly watermarkKey?: string | Uint8Array;
   readonly trust?: TrustOptions;
   readonly maxPixels?: number;
   /** RFC 3161 time-stamp for the signature (see `SignOptions.timestamp`). */
@@ -101,11 +106,12 @@ export async function protect(input: MediaInput, options: ProtectOptions): Promi
     throw new TypeError('Expected a non-empty file path for output');
   if (!signer || typeof signer.sign !== 'function') throw new TypeError('Expected a Signer for signer');
   if (options.timestamp !== undefined) checkTimestampOptions(options.timestamp);
+  const watermarkKey = watermarkKeyOf(options);
   const asset = await readAsset(input, 'input', ENGINE_SIGN_LIMIT);
   const { bytes: original, format } = asset;
   if (format.kind === 'manifest')
     throw new RangeError('Expected a media file to protect but received a C2PA manifest store');
-  const identity = deriveIdentity(original, options);
+  const identity = deriveIdentity(original, options, watermarkKey);
   const softBindingId =
     options.softBindingId !== undefined
       ? parseSoftBindingId(options.softBindingId, 'softBindingId')
@@ -114,7 +120,7 @@ export async function protect(input: MediaInput, options: ProtectOptions): Promi
   const { bytes: marked, schemes } = await embedWatermark(original, format, {
     payload: softBindingId,
     ...(options.watermark?.strength !== undefined ? { strength: options.watermark.strength } : {}),
-    ...(options.watermark?.key !== undefined ? { key: options.watermark.key } : {}),
+    ...(watermarkKey !== undefined ? { key: watermarkKey } : {}),
     ...(options.watermark?.quality !== undefined ? { quality: options.watermark.quality } : {}),
     ...(options.maxPixels !== undefined ? { maxPixels: options.maxPixels } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
@@ -181,6 +187,18 @@ export async function protect(input: MediaInput, options: ProtectOptions): Promi
   };
 }
 
+/** The watermark key: `watermarkKey`, or its deprecated name `watermark.key`; never two different ones. */
+function watermarkKeyOf(options: ProtectOptions): string | Uint8Array | undefined {
+  const { watermarkKey } = options;
+  const older = options.watermark?.key;
+  if (watermarkKey === undefined) return older;
+  if (older !== undefined && !Buffer.from(older).equals(Buffer.from(watermarkKey)))
+    throw new RangeError(
+      'Expected one watermark key but received two different ones: give watermarkKey only (watermark.key is its deprecated name)',
+    );
+  return watermarkKey;
+}
+
 async function register(
   repository: ManifestRepository,
   record: NewManifestRecord,
@@ -215,6 +233,7 @@ function storeError(err: unknown): unknown {
 function deriveIdentity(
   original: Uint8Array,
   options: ProtectOptions,
+  watermarkKey: string | Uint8Array | undefined,
 ): { digest: Buffer; softBindingId: SoftBindingId; manifestLabel: string } {
   const h = createHash('sha256');
   h.update('provmark.protect.v1\0');
@@ -223,10 +242,8 @@ function deriveIdentity(
   h.update(
     JSON.stringify({ manifest: options.manifest ?? {}, watermark: { ...options.watermark, key: undefined } }),
   );
-  if (options.watermark?.key !== undefined)
-    h.update(
-      typeof options.watermark.key === 'string' ? options.watermark.key : Buffer.from(options.watermark.key),
-    );
+  if (watermarkKey !== undefined)
+    h.update(typeof watermarkKey === 'string' ? watermarkKey : Buffer.from(watermarkKey));
   const digest = h.digest();
   const softBindingId = digest.subarray(0, 8).toString('hex');
   return { digest, softBindingId, manifestLabel: labelFor(digest, softBindingId) };

@@ -96,3 +96,78 @@ describe('provmark protect / inspect', () => {
     expect(untrusted.code).toBe(1);
   });
 });
+
+/** `--key` is the signing key; `--watermark-key` the watermark key (protect, inspect, watermark embed/detect). */
+const WM = 'cli-secret-2b';
+
+describe('--key is the signing key, --watermark-key the watermark key', () => {
+  it('protect and inspect with --watermark-key; without it the mark is not read', async () => {
+    const p = await runCli(
+      [
+        'protect',
+        join(dir, 'photo.jpg'),
+        '-o',
+        join(dir, 'protected-wm.jpg'),
+        '--key',
+        k('signer.key.pem'),
+        '--cert',
+        k('chain.pem'),
+        '--watermark-key',
+        WM,
+        '--json',
+      ],
+      { env },
+    );
+    expect(p.code, p.stderr).toBe(0);
+    const [out] = jsonLines(p.stdout) as [{ softBindingId: string }];
+    await writeFile(
+      join(dir, 'shared-wm.jpg'),
+      await sharp(await readFile(join(dir, 'protected-wm.jpg')))
+        .resize(700)
+        .jpeg({ quality: 80 })
+        .toBuffer(),
+    );
+    const shared = join(dir, 'shared-wm.jpg');
+    const withKey = await runCli(['inspect', shared, '--watermark-key', WM, '--no-detector', '--json'], {
+      env,
+    });
+    expect(jsonLines(withKey.stdout)[0]).toMatchObject({
+      verdict: 'recovered',
+      softBindingId: out.softBindingId,
+    });
+    const without = await runCli(['inspect', shared, '--no-detector', '--json'], { env });
+    expect(without.code).toBe(3);
+    expect(jsonLines(without.stdout)[0]).toMatchObject({ verdict: 'no-provenance', softBindingId: null });
+
+    const detect = await runCli(['watermark', 'detect', shared, '--watermark-key', WM, '--json'], { env });
+    expect(detect.code, detect.stderr).toBe(0);
+    expect(jsonLines(detect.stdout)[0]).toMatchObject({ found: true, payload: out.softBindingId });
+    expect(detect.stderr).not.toMatch(/deprecated/);
+  });
+
+  it('watermark embed/detect: the old --key still names the watermark key, with a one-line warning', async () => {
+    const marked = join(dir, 'marked.png');
+    const embed = await runCli(
+      [
+        'watermark',
+        'embed',
+        join(dir, 'photo.jpg'),
+        '-o',
+        marked,
+        '--payload',
+        '0123456789abcdef',
+        '--key',
+        WM,
+      ],
+      { env },
+    );
+    expect(embed.code, embed.stderr).toBe(0);
+    expect(embed.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/--key is deprecated.*--watermark-key/),
+    ]);
+    const detect = await runCli(['watermark', 'detect', marked, '--watermark-key', WM, '--json'], { env });
+    expect(jsonLines(detect.stdout)[0]).toMatchObject({ found: true, payload: '0123456789abcdef' });
+    const both = await runCli(['watermark', 'detect', marked, '--watermark-key', WM, '--key', WM], { env });
+    expect(both.code).toBe(2);
+  });
+});
