@@ -1,6 +1,8 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
@@ -64,6 +66,19 @@ describe('importing provmark patches nothing global', () => {
       'dist/watermark/index.js',
       'dist/watermark/index.cjs',
     ])('%s', async (entry) => expectNoPatch(await probeImport(entry)));
+
+    it('an error from the CJS build is a provmark error to the ESM build and back; Node errors to neither', async () => {
+      type Errors = typeof import('../src/errors.js');
+      const cjs = createRequire(import.meta.url)(resolve(root, 'dist/index.cjs')) as Errors;
+      const esm = (await import(
+        /* @vite-ignore */ pathToFileURL(resolve(root, 'dist/index.js')).href
+      )) as Errors;
+      expect(cjs.ProvmarkError).not.toBe(esm.ProvmarkError);
+      expect(esm.isProvmarkError(new cjs.CorruptMediaError('x'))).toBe(true);
+      expect(cjs.isProvmarkError(new esm.RepositoryError('ERR_CONFLICT', 'x'))).toBe(true);
+      const nodeError = Object.assign(new RangeError('x'), { code: 'ERR_OUT_OF_RANGE' });
+      expect(esm.isProvmarkError(nodeError) || cjs.isProvmarkError(nodeError)).toBe(false);
+    });
 
     it('dist/index.cjs makes credentials with x509 loaded on use', async () => {
       const p = await probeImport('dist/index.cjs', true);
