@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import * as errors from '../src/errors.js';
 import { CorruptMediaError, ProvmarkError, RepositoryError, isProvmarkError } from '../src/errors.js';
+import { MessageChannel } from 'node:worker_threads';
+import { errorOfBatchError, toBatchError } from '../src/batch/tasks.js';
+import type { BatchError } from '../src/batch/types.js';
 import { formatError } from '../src/cli/io.js';
 
 function thrownBy(fn: () => unknown): unknown {
@@ -52,5 +55,29 @@ describe('isProvmarkError', () => {
     expect(isProvmarkError(foreign)).toBe(true);
     expect(copy.isProvmarkError(new CorruptMediaError('x'))).toBe(true);
     expect(copy.isProvmarkError(thrownBy(() => Buffer.alloc(-1)))).toBe(false);
+  });
+
+  it('holds for an error that crossed a worker-thread port (batch workers send code and message)', async () => {
+    const { port1, port2 } = new MessageChannel();
+    const received: unknown[] = [];
+    const done = new Promise<void>((resolve) =>
+      port2.on('message', (m) => {
+        received.push(m);
+        if (received.length === 3) resolve();
+      }),
+    );
+    // A cloned Error keeps its message but not its class, code or brand: that is why workers send data.
+    port1.postMessage(new CorruptMediaError('cloned as it is'));
+    port1.postMessage(toBatchError(new CorruptMediaError('sent as data')));
+    port1.postMessage(toBatchError(thrownBy(() => Buffer.alloc(-1))));
+    await done;
+    port1.close();
+    expect(isProvmarkError(received[0])).toBe(false);
+    const rebuilt = errorOfBatchError(received[1] as BatchError);
+    expect(isProvmarkError(rebuilt)).toBe(true);
+    expect(rebuilt).toMatchObject({ code: 'ERR_CORRUPT_MEDIA', message: 'sent as data' });
+    const usage = errorOfBatchError(received[2] as BatchError);
+    expect((received[2] as BatchError).code).toBe('ERR_USAGE');
+    expect(isProvmarkError(usage)).toBe(false);
   });
 });
