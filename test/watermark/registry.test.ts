@@ -216,6 +216,61 @@ describe('a toy scheme: its folder plus one registration line', () => {
     expect(r.manifestId).toBe(p.manifestId);
   });
 
+  it('the server reads it from an upload (POST /matches/byContent), and reads no SVG without it', async () => {
+    const { signer } = await devSigner();
+    const p = await protect(SVG, { signer, repository: repo, manifest: { title: 'toy upload' } });
+    const { bytes: bare } = await embedWatermark(SVG, FORMATS.svg, { payload: p.softBindingId });
+    const server = await startServer({ repository: repo, port: 0, logLevel: 'silent', rateLimit: false });
+    const upload = (body: Uint8Array) =>
+      fetch(`${server.url}/matches/byContent`, {
+        method: 'POST',
+        headers: { 'content-type': 'image/svg+xml' },
+        body: new Uint8Array(body),
+      });
+    try {
+      const hit = await upload(bare);
+      expect(hit.status).toBe(200);
+      expect(await hit.json()).toEqual({ matches: [{ manifestId: p.manifestId }] });
+      unregister();
+      // Without a scheme for SVG the server refuses it rather than rasterising it for the image mark.
+      const refused = await upload(bare);
+      expect(refused.status).toBe(415);
+      expect(((await refused.json()) as { code: string }).code).toBe('ERR_UNSUPPORTED_FORMAT');
+    } finally {
+      unregister = registerWatermarkScheme(toyScheme);
+      await server.close();
+    }
+  });
+
+  it('a new version embeds; the old one, kept detect-only, still reads its marks', async () => {
+    unregister();
+    const v1 = registerWatermarkScheme({ ...toyScheme, embed: undefined }); // detect-only now
+    const v2 = registerWatermarkScheme({ ...toyScheme, id: 'org.example.watermark.toy.2', version: 2 });
+    try {
+      expect(watermarkSchemesFor('svg', 'embed').map((s) => s.id)).toEqual(['org.example.watermark.toy.2']);
+      expect(watermarkSchemesFor('svg', 'detect').map((s) => s.id)).toEqual([
+        'org.example.watermark.toy.2',
+        toyScheme.id,
+      ]);
+      const { schemes } = await embedWatermark(SVG, FORMATS.svg, { payload: '0123456789abcdef' });
+      expect(schemes.map((s) => s.id)).toEqual(['org.example.watermark.toy.2']);
+      // An old mark: v2 (same signal here) reads it first; with v2 gone, the detect-only v1 does.
+      const old = await toyScheme.embed!(SVG, FORMATS.svg, { payload: '0123456789abcdef' });
+      expect((await detectMediaWatermark(old!, FORMATS.svg)).scheme).toBe('org.example.watermark.toy.2');
+      v2();
+      expect(canCarryWatermark('svg')).toBe(false);
+      expect(await detectMediaWatermark(old!, FORMATS.svg)).toMatchObject({
+        found: true,
+        payload: '0123456789abcdef',
+        scheme: toyScheme.id,
+      });
+    } finally {
+      v2();
+      v1();
+      unregister = registerWatermarkScheme(toyScheme);
+    }
+  });
+
   it('is gone once unregistered: SVG carries no mark again', async () => {
     const again = registerWatermarkScheme({ ...toyScheme, id: 'org.example.watermark.toy.2', version: 2 });
     again();
