@@ -24,6 +24,7 @@ import {
   watermarkScheme,
   watermarkSchemesFor,
 } from '../../src/watermark/index.js';
+import { runCli } from '../helpers/cli.js';
 import { devSigner } from '../helpers/credentials.js';
 import { SVG } from '../helpers/media.js';
 import { photoLike } from '../helpers/photo.js';
@@ -93,6 +94,17 @@ describe('the built-in schemes', () => {
       { alg: 'com.example.fingerprint', value: 'x' },
     ]);
     expect(bindingVariants(IMAGE, 'not-base64')).toEqual([{ alg: IMAGE, value: 'not-base64' }]);
+  });
+
+  it('provmark watermark schemes lists them', async () => {
+    const r = await runCli(['watermark', 'schemes', '--json']);
+    expect(r.code).toBe(0);
+    const rows = JSON.parse(r.stdout) as Array<{ id: string; embeds: boolean; legacyIds: string[] }>;
+    expect(rows.map((x) => [x.id, x.embeds, x.legacyIds])).toEqual([
+      [IMAGE, true, [LEGACY_WATERMARK_ALG]],
+      [VIDEO, true, [LEGACY_WATERMARK_ALG]],
+      [AUDIO, true, [LEGACY_WATERMARK_ALG]],
+    ]);
   });
 
   it('refuses a second scheme under a taken identifier', () => {
