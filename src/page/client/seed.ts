@@ -1,10 +1,10 @@
 /**
  * The watermark key seed computed with WebCrypto, the same bytes as
- * src/watermark/image.ts `deriveWatermarkSeed` (SHA-256 over a domain label and the key), which
+ * src/watermark/key.ts `deriveWatermarkSeed` (SHA-256 over a domain label and the key), which
  * imports Node's crypto and so cannot be bundled. A test checks the two agree.
  */
 
-/** The public key (src/watermark/image.ts DEFAULT_WATERMARK_KEY; a test checks they are equal). */
+/** The public key (src/watermark/key.ts DEFAULT_WATERMARK_KEY; a test checks they are equal). */
 export const PUBLIC_WATERMARK_KEY = 'provmark-public-v1';
 
 export async function watermarkSeed(key: string = PUBLIC_WATERMARK_KEY): Promise<Uint8Array> {
