@@ -116,8 +116,8 @@ export async function verifyRecoveredStore(
     crJson: true,
   });
   if (read.kind !== 'store') return undefined;
-  const { state, statuses } = validateRecovered(read.store, read.crJson, id);
-  return storeReport(FORMATS.c2pa, read.store, read.crJson, [...statuses], state);
+  const { state, statuses, activeManifest } = validateRecovered(read.store, read.crJson, id);
+  return storeReport(FORMATS.c2pa, read.store, read.crJson, [...statuses], { state, activeManifest });
 }
 
 /**
@@ -203,19 +203,29 @@ function toReport(format: FormatInfo, read: EngineReadResult, bytes: Uint8Array)
   }
 }
 
+/**
+ * The one builder of a manifest report from the engine's store: embedded stores, sidecars and stores
+ * recovered through the watermark. `state` defaults to the engine's; `activeManifest` is given when
+ * the caller already summarised the store.
+ */
 function storeReport(
   format: FormatInfo,
   store: EngineStore,
   crJson: unknown,
   statuses: ValidationStatus[],
-  state: ManifestReport['state'] = engineState(store),
-  sidecar = false,
+  adjusted: {
+    readonly state?: ManifestReport['state'];
+    readonly sidecar?: boolean;
+    readonly activeManifest?: ManifestReport['activeManifest'];
+  } = {},
 ): ManifestReport {
+  const { state = engineState(store), sidecar = false } = adjusted;
   return {
     state,
     format: format.format,
     statuses,
-    activeManifest: summariseManifest(store, crJson, statuses),
+    activeManifest:
+      'activeManifest' in adjusted ? adjusted.activeManifest : summariseManifest(store, crJson, statuses),
     manifestCount: Object.keys(store.manifests ?? {}).length,
     ingredients: ingredientValidations(store),
     ...(sidecar ? { sidecar } : {}),
@@ -282,7 +292,7 @@ async function verifySidecar(
       kind: 'informational',
     };
     // The binding cannot be checked here, so nothing is set aside: the engine's verdict stands.
-    return storeReport(format, read.store, read.crJson, [...base, note], engineState(read.store), true);
+    return storeReport(format, read.store, read.crJson, [...base, note], { sidecar: true });
   }
   const hash = createHash(alg);
   let pos = 0;
@@ -308,5 +318,5 @@ async function verifySidecar(
   // The engine saw the store without its asset, so its data-hash failure is set aside for provmark's own check.
   const engineHash = (st: ValidationStatus) => st.code.startsWith('assertion.dataHash.');
   const state = matches ? stateSettingAside(read.store, base, engineHash) : 'invalid';
-  return storeReport(format, read.store, read.crJson, statuses, state, true);
+  return storeReport(format, read.store, read.crJson, statuses, { state, sidecar: true });
 }
