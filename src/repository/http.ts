@@ -6,6 +6,9 @@
  * `GET /manifests/{manifestId}`. Writes (`put`, `delete`) use provmark's authenticated extension
  * (`POST /manifests`, `DELETE /manifests/{id}`) and need a bearer token; without one they are
  * refused locally with ERR_REPOSITORY before anything is sent.
+ *
+ * `GET /manifests/{manifestId}` asks for {@link MANIFEST_RECORD_TYPE} first: a provmark server
+ * answers the whole record (store, bindings, format, time), any other resolver the store bytes.
  */
 import { NetworkError, RepositoryError, isProvmarkError } from '../errors.js';
 import { sniffFormat } from '../media/sniff.js';
@@ -30,6 +33,14 @@ import type {
   NewManifestRecord,
   PutResult,
 } from './types.js';
+
+/**
+ * provmark's media type for a whole stored record as JSON
+ * (`{ manifestId, manifestStore: base64, bindings, format?, createdAt? }`), which its server answers
+ * on `GET /manifests/{manifestId}` when a client names it in Accept; the resolution API's
+ * `application/c2pa` (the store bytes only) stays the answer otherwise.
+ */
+export const MANIFEST_RECORD_TYPE = 'application/vnd.provmark.manifest-record+json';
 
 export interface HttpRepositoryOptions {
   /** Base URL of the resolver, e.g. `https://resolver.example.org/v1` (the API paths are appended). */
@@ -150,19 +161,26 @@ export class HttpRepository implements ManifestRepository {
   }
 
   /**
-   * `GET /manifests/{manifestId}`. The resolution API returns only the store bytes, so the record
-   * has no bindings; `createdAt` comes from Last-Modified when the server sends it.
+   * `GET /manifests/{manifestId}`. A provmark server answers the whole record; other resolvers
+   * answer the store bytes only (the resolution API's getManifestById), and then the record has
+   * no bindings or format and `createdAt` comes from Last-Modified when the server sends it.
    */
   async getManifest(manifestId: string): Promise<ManifestRecord | undefined> {
     checkManifestId(manifestId);
     const res = await this.#request('GET', `manifests/${encodeURIComponent(manifestId)}`, {
-      accept: 'application/c2pa',
+      accept: `${MANIFEST_RECORD_TYPE}, application/c2pa;q=0.9`,
     });
     if (res.status === 404) {
       await res.body?.cancel();
       return undefined;
     }
     if (res.status !== 200) throw await this.#unexpected(res, `fetch ${manifestId}`);
+    const type = (res.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type === MANIFEST_RECORD_TYPE) {
+      // Base64 is 4/3 of the bytes; the rest of the record is small.
+      const cap = Math.ceil(this.#maxBytes / 3) * 4 + 1024 * 1024;
+      return this.#recordOf(await readJson(res, `GET /manifests/${manifestId}`, cap), manifestId);
+    }
     const bytes = await readCapped(res, this.#maxBytes, `GET /manifests/${manifestId}`);
     if (bytes.length === 0) {
       throw new RepositoryError(
@@ -179,6 +197,44 @@ export class HttpRepository implements ManifestRepository {
       manifestId,
       manifestStore: bytes,
       bindings: [],
+      ...(createdAt === undefined || Number.isNaN(createdAt.getTime()) ? {} : { createdAt }),
+    };
+  }
+
+  /** A {@link MANIFEST_RECORD_TYPE} answer checked as every stored record is; a bad one is ERR_REPOSITORY. */
+  #recordOf(body: unknown, manifestId: string): ManifestRecord {
+    const b = (body ?? {}) as Record<string, unknown>;
+    const invalid = (why: string, cause?: unknown) =>
+      new RepositoryError(
+        'ERR_REPOSITORY',
+        `The resolver answered an invalid record for ${manifestId}: ${why}`,
+        {
+          details: { url: this.url },
+          ...(cause === undefined ? {} : { cause }),
+        },
+      );
+    if (b.manifestId !== manifestId) throw invalid('another manifestId');
+    if (typeof b.manifestStore !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(b.manifestStore))
+      throw invalid('manifestStore is not base64');
+    const store = asUint8Array(Buffer.from(b.manifestStore, 'base64'));
+    if (store.length > this.#maxBytes) throw invalid(`the store is larger than ${this.#maxBytes} bytes`);
+    let record: ReturnType<typeof normalizeRecord>;
+    try {
+      record = normalizeRecord({
+        manifestId,
+        manifestStore: store,
+        bindings: b.bindings as NewManifestRecord['bindings'],
+        ...(b.format === undefined ? {} : { format: b.format as string }),
+      });
+    } catch (err) {
+      throw invalid((err as Error).message, err);
+    }
+    const createdAt = typeof b.createdAt === 'string' ? new Date(b.createdAt) : undefined;
+    return {
+      manifestId,
+      manifestStore: record.manifestStore,
+      bindings: record.bindings,
+      ...(record.format === undefined ? {} : { format: record.format }),
       ...(createdAt === undefined || Number.isNaN(createdAt.getTime()) ? {} : { createdAt }),
     };
   }
@@ -357,8 +413,8 @@ function parseMatches(body: unknown, max: number): BindingMatch[] {
   return out;
 }
 
-async function readJson(res: Response, what: string): Promise<unknown> {
-  const bytes = await readCapped(res, 16 * 1024 * 1024, what);
+async function readJson(res: Response, what: string, max = 16 * 1024 * 1024): Promise<unknown> {
+  const bytes = await readCapped(res, max, what);
   try {
     return JSON.parse(Buffer.from(bytes).toString('utf8')) as unknown;
   } catch (err) {

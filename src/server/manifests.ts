@@ -4,6 +4,7 @@
  * must validate in the engine (validate-store.ts) and carry only bindings this server answers.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { MANIFEST_RECORD_TYPE } from '../repository/http.js';
 import { checkManifestId, normalizeBinding, normalizeRecord } from '../repository/record.js';
 import type { RequireToken } from './access.js';
 import { checkBinding } from './bindings.js';
@@ -31,10 +32,28 @@ export function manifestRoutes(config: ServerConfig, requireToken: RequireToken)
       if (record === undefined) throw new HttpError(404, 'ERR_NOT_FOUND', `No manifest ${id}`);
       // The spec lets the server answer the whole store the active manifest is part of; provmark
       // stores exactly that, so returnActiveManifest=true gets the same bytes.
-      const store = record.manifestStore;
-      void reply.type('application/c2pa');
+      const store = Buffer.from(
+        record.manifestStore.buffer,
+        record.manifestStore.byteOffset,
+        record.manifestStore.byteLength,
+      );
       if (record.createdAt !== undefined) void reply.header('last-modified', record.createdAt.toUTCString());
-      return reply.send(Buffer.from(store.buffer, store.byteOffset, store.byteLength));
+      void reply.header('vary', 'accept');
+      if (namesRecordType(req.headers.accept)) {
+        // provmark's own clients (src/repository/http.ts) ask for the whole record by name.
+        void reply.type(MANIFEST_RECORD_TYPE);
+        return reply.send(
+          JSON.stringify({
+            manifestId: record.manifestId,
+            manifestStore: store.toString('base64'),
+            bindings: record.bindings,
+            ...(record.format === undefined ? {} : { format: record.format }),
+            ...(record.createdAt === undefined ? {} : { createdAt: record.createdAt.toISOString() }),
+          }),
+        );
+      }
+      void reply.type('application/c2pa');
+      return reply.send(store);
     });
 
     api.post('/manifests', { onRequest: writeAccess }, async (req, reply) => {
@@ -92,4 +111,12 @@ export function manifestRoutes(config: ServerConfig, requireToken: RequireToken)
       return reply.code(204).send();
     });
   };
+}
+
+/** Whether an Accept header names {@link MANIFEST_RECORD_TYPE} with a quality above 0. */
+function namesRecordType(accept: string | undefined): boolean {
+  return (accept ?? '').split(',').some((range) => {
+    const [type, ...params] = range.split(';').map((p) => p.trim().toLowerCase());
+    return type === MANIFEST_RECORD_TYPE && !params.some((p) => /^q=0(?:\.0*)?$/.test(p));
+  });
 }

@@ -42,8 +42,6 @@ export interface RepositoryHarness {
 export interface RepositoryLimits {
   /** `list()` checks its options, then rejects with ERR_UNSUPPORTED_OPERATION. */
   readonly noList?: string;
-  /** `getManifest()` answers the store bytes only: `bindings` is `[]` and `format` is absent. */
-  readonly storeOnlyRecords?: string;
   /** The handle has no schema of its own to refuse (the database behind it checks its own). */
   readonly noSchema?: string;
 }
@@ -86,14 +84,8 @@ export function repositoryContract(
       expect(got).toBeDefined();
       expect(Buffer.from(got!.manifestStore).equals(Buffer.from(rec.manifestStore))).toBe(true);
       expect(Object.getPrototypeOf(got!.manifestStore)).toBe(Uint8Array.prototype);
-      if (limits.storeOnlyRecords) {
-        // Declared limit: the store bytes come back, their bindings and format do not.
-        expect(got!.bindings).toEqual([]);
-        expect(got!.format).toBeUndefined();
-      } else {
-        expect(got!.bindings).toEqual(rec.bindings);
-        expect(got!.format).toBe('image/jpeg');
-      }
+      expect(got!.bindings).toEqual(rec.bindings);
+      expect(got!.format).toBe('image/jpeg');
       expect(got!.createdAt!.getTime()).toBeGreaterThanOrEqual(before - 1000);
       expect(await repo.getManifest(`urn:c2pa:${randomUUID()}`)).toBeUndefined();
     });

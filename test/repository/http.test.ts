@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll } from 'vitest';
-import { createHttpRepository } from '../../src/repository/http.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ProvmarkError } from '../../src/errors.js';
+import { MANIFEST_RECORD_TYPE, createHttpRepository } from '../../src/repository/http.js';
 import { isManifestId } from '../../src/repository/record.js';
 import { openSqliteRepository } from '../../src/repository/sqlite.js';
 import type { NewManifestRecord } from '../../src/repository/types.js';
@@ -72,6 +74,63 @@ async function httpHarness(): Promise<RepositoryHarness> {
 
 repositoryContract('http (provmark server on SQLite)', httpHarness, {
   noList: 'the Soft Binding Resolution API has no listing',
-  storeOnlyRecords: 'GET /manifests/{id} answers the store bytes (application/c2pa), not its bindings',
   noSchema: 'the server opened its own database and checks that schema',
+});
+
+describe('http repository: getManifest from resolvers', () => {
+  const id = `urn:c2pa:${randomUUID()}`;
+  const store = new Uint8Array([1, 2, 3, 4, 5]);
+  const client = (answer: (accept: string) => Response) => {
+    let accept = '';
+    const repo = createHttpRepository({
+      url: 'http://resolver.test/',
+      fetch: async (_url, init) => {
+        accept = String((init?.headers as Record<string, string>).accept);
+        return answer(accept);
+      },
+    });
+    return { repo, accept: () => accept };
+  };
+
+  it('asks for the whole record and takes application/c2pa (any resolver) as store bytes only', async () => {
+    const { repo, accept } = client(
+      () =>
+        new Response(store, {
+          headers: { 'content-type': 'application/c2pa', 'last-modified': 'Tue, 01 Dec 2026 10:00:00 GMT' },
+        }),
+    );
+    const got = await repo.getManifest(id);
+    expect(accept()).toBe(`${MANIFEST_RECORD_TYPE}, application/c2pa;q=0.9`);
+    expect(got).toEqual({
+      manifestId: id,
+      manifestStore: store,
+      bindings: [],
+      createdAt: new Date('2026-12-01T10:00:00Z'),
+    });
+  });
+
+  it('refuses a record that is not the one asked for or is malformed, with ERR_REPOSITORY', async () => {
+    const good = {
+      manifestId: id,
+      manifestStore: Buffer.from(store).toString('base64'),
+      bindings: [{ alg: SOFT_BINDING_ALG, value: softBindingValue(newSoftBindingId()) }],
+      format: 'image/jpeg',
+    };
+    const answer = (body: unknown) => () =>
+      new Response(JSON.stringify(body), { headers: { 'content-type': MANIFEST_RECORD_TYPE } });
+    expect((await client(answer(good)).repo.getManifest(id))?.bindings).toEqual(good.bindings);
+    for (const bad of [
+      { ...good, manifestId: `urn:c2pa:${randomUUID()}` },
+      { ...good, manifestStore: '***' },
+      { ...good, manifestStore: '' },
+      { ...good, bindings: [{ alg: '', value: 'AAAA' }] },
+      { ...good, format: 'jpeg' },
+    ]) {
+      const err = await client(answer(bad))
+        .repo.getManifest(id)
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ProvmarkError);
+      expect((err as ProvmarkError).code).toBe('ERR_REPOSITORY');
+    }
+  });
 });
