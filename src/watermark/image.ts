@@ -8,7 +8,14 @@ import { checkStrength, notFoundFromContentError } from './options.js';
 import { decodeImagePixels, decodeLumaPlane, encodeImagePixels } from '../media/image.js';
 import { readMediaInput } from '../media/io.js';
 import type { MediaInput } from '../types.js';
-import { MIN_DETECT_SIDE, MIN_EMBED_SIDE, WORK_AREA, computeMarkDelta, detectMark } from './core/index.js';
+import {
+  MIN_DETECT_SIDE,
+  MIN_EMBED_SIDE,
+  WORK_AREA,
+  computeMarkDelta,
+  detectMark,
+  type CoreDetection,
+} from './core/index.js';
 import { parseSoftBindingId, type SoftBindingId } from './softbinding.js';
 
 // The key derivation is shared by every scheme (key.ts); re-exported here for existing imports.
@@ -147,21 +154,48 @@ export async function detectImageWatermark(
   const seed = deriveWatermarkSeed(options.key);
   const limits = options.maxPixels === undefined ? undefined : { maxPixels: options.maxPixels };
   const bytes = await readMediaInput(input);
-  let decoded;
+  let det;
   try {
-    decoded = await decodeLumaPlane(bytes, WORK_AREA, limits);
+    det = await detectImageCore(bytes, seed, limits);
   } catch (err) {
     return notFoundFromContentError(err);
   }
+  if (!det.result) return { found: false, confidence: 0, reason: det.reason };
+  return toPublic(det.result);
+}
+
+/** What {@link detectImageCore} found: the core's result, or why detection was not attempted. */
+export interface CoreImageDetection {
+  readonly result?: CoreDetection;
+  readonly reason: string;
+  /** True when the first pass found nothing and the window search ran. */
+  readonly windowPass: boolean;
+}
+
+/**
+ * The detection path of {@link detectImageWatermark} on encoded bytes, with the core's full result
+ * (the benchmark uses it for bit accuracy and timing). Decoding errors propagate.
+ *
+ * @example
+ * ```ts
+ * const { result } = await detectImageCore(bytes, deriveWatermarkSeed(undefined));
+ * ```
+ */
+export async function detectImageCore(
+  bytes: Uint8Array,
+  seed: Uint8Array,
+  limits?: { maxPixels: number },
+): Promise<CoreImageDetection> {
+  const decoded = await decodeLumaPlane(bytes, WORK_AREA, limits);
   const { info } = decoded;
   if (Math.min(info.width, info.height) < MIN_DETECT_SIDE) {
     return {
-      found: false,
-      confidence: 0,
       reason: `image is ${info.width}×${info.height}, under the ${MIN_DETECT_SIDE} px minimum for detection`,
+      windowPass: false,
     };
   }
-  return detectPlane(decoded.plane, decoded.width, decoded.height, seed);
+  const result = detectMark(decoded.plane, decoded.width, decoded.height, { seed });
+  return { result, reason: result.reason ?? '', windowPass: false };
 }
 
 /**
@@ -178,7 +212,10 @@ export function detectPlane(
   height: number,
   seed: Uint8Array,
 ): ImageWatermarkDetection {
-  const r = detectMark(plane, width, height, { seed });
+  return toPublic(detectMark(plane, width, height, { seed }));
+}
+
+function toPublic(r: CoreDetection): ImageWatermarkDetection {
   const geometry = {
     scale: round(r.scale, 4),
     rotationDegrees: round(r.rotation, 2),

@@ -16,19 +16,19 @@
  * received bits AND the pilot peak is clear; README.md gives the false-positive arithmetic.
  */
 import { CODED_BITS, decodePayload, type DecodedFrame } from './code.js';
-import { boxBlur } from './filters.js';
-import { fft2d, nextPow2 } from './fft.js';
+import { fft2d } from './fft.js';
+import { CELL, DATA_CELLS, GRID, PROFILE, SUB, TILE, renderPilotPeriod, tileLayout } from './pattern.js';
 import {
-  CELL,
-  DATA_CELLS,
-  GRID,
-  PROFILE,
-  SUB,
-  SYNC_FREQS,
-  TILE,
-  renderPilotPeriod,
-  tileLayout,
-} from './pattern.js';
+  findAffineGeometries,
+  findGeometries,
+  normalisedSpectrum,
+  scaleAndAngle,
+  type Geometry,
+  type Lattice,
+} from './sync.js';
+import { halfResolution, whiten, whitenUnclipped } from './whiten.js';
+
+export { whiten, whitenUnclipped } from './whiten.js';
 
 /**
  * Pilot peak z-score needed before a decode is trusted (null: the best of 8 orientations × 1024
@@ -42,26 +42,8 @@ export const PILOT_Z_MIN = 4.5;
  * about 4 × 10⁻⁸ per decode. Clean marks show 0–25; heavy attacks reach the high 40s with the payload still right.
  */
 export const MAX_BIT_ERRORS = 52;
-/**
- * Geometry searched by the synchroniser, relative to the embedding. After area normalisation a
- * resize changes nothing and a crop keeping a fraction f of the area enlarges the tile by 1/√f
- * (40 % → 1.58), so 0.85–1.8 covers crops, screenshots and rounding. Rotation: any angle (the
- * search covers ±45° and the 8 symmetries cover the rest).
- */
-const SCALE_MIN = 0.85;
-const SCALE_MAX = 1.8;
-const SCALE_STEP = 1.004;
-const ANGLE_STEP = (0.22 * Math.PI) / 180;
-/**
- * Working-plane luma at or beyond which a pixel counts as clipped (the plane is an area average, so
- * a fully clipped neighbourhood reads at the rail and a mixed one does not), and the share of
- * clipped pixels needed before the second look is worth its time.
- */
-const SATURATED_HIGH = 253.5;
-const SATURATED_LOW = 1.5;
-const MIN_RAILED_SHARE = 0.02;
-/** Geometries taken from the comb search to the coherent (pilot) check. */
-const SHORTLIST = 3;
+/** Affine candidates tried when no similarity candidate decodes (aspect changes, shear). */
+const AFFINE_SHORTLIST = 2;
 /** Tile-origin hypotheses (of 16) that are actually decoded. */
 const OFFSETS_DECODED = 2;
 
@@ -87,216 +69,6 @@ export interface CoreDetection {
   /** The best decode attempt's payload bytes, verified or not (diagnostics: bit accuracy). */
   readonly decoded?: Uint8Array;
   readonly reason?: string;
-}
-
-/**
- * Whitening: a sharp high-pass (pixel minus a 5×5 near-Gaussian mean) divided by the local energy
- * to the power 0.75. The exponent above 1/2 down-weights textured regions, where the picture
- * swamps the mark, relative to smooth ones, where the mark stands out: on the fixture photos this
- * raised the pilot z-score by about 25 % over a plain DoG with unit-variance normalisation.
- */
-export function whiten(plane: Float32Array, w: number, h: number): Float32Array {
-  const coarse = boxBlur(boxBlur(plane, w, h, 1), w, h, 1);
-  const band = new Float32Array(w * h);
-  for (let i = 0; i < band.length; i++) band[i] = plane[i]! - coarse[i]!;
-  const sq = new Float32Array(w * h);
-  for (let i = 0; i < sq.length; i++) sq[i] = band[i]! * band[i]!;
-  const energy = boxBlur(sq, w, h, 3);
-  for (let i = 0; i < band.length; i++) {
-    const e = energy[i]! + 0.25;
-    const r = Math.sqrt(e);
-    const v = band[i]! / (r * Math.sqrt(r)); // e^0.75
-    band[i] = v > 4 ? 4 : v < -4 ? -4 : v;
-  }
-  return band;
-}
-
-/**
- * A copy of `whitened` (= whiten(plane)) with clipped regions silenced. Where a brightness or contrast change pushed
- * pixels past 0 or 255 the mark is gone, and the clip boundary is a hard, content-shaped edge whose
- * high-pass is pure noise for the correlator; a pixel is silenced when any pixel within the
- * high-pass support (±2) is at the rails. Used only as a second look (see detectMark), because on
- * black stage backgrounds and white skies that merely touch the rails the half-clipped mark still
- * carries signal.
- */
-export function whitenUnclipped(
-  plane: Float32Array,
-  whitened: Float32Array,
-  w: number,
-  h: number,
-): Float32Array | undefined {
-  const rail = new Float32Array(w * h);
-  let railed = 0;
-  for (let i = 0; i < rail.length; i++) {
-    const v = plane[i]!;
-    if (v >= SATURATED_HIGH || v <= SATURATED_LOW) {
-      rail[i] = 1;
-      railed++;
-    }
-  }
-  if (railed < rail.length * MIN_RAILED_SHARE) return undefined;
-  const near = boxBlur(rail, w, h, 2);
-  const q = Float32Array.from(whitened);
-  for (let i = 0; i < q.length; i++) if (near[i]! > 0) q[i] = 0;
-  return q;
-}
-
-export function halfResolution(
-  q: Float32Array,
-  w: number,
-  h: number,
-): { data: Float32Array; w: number; h: number } {
-  const w2 = Math.floor(w / 2);
-  const h2 = Math.floor(h / 2);
-  const out = new Float32Array(w2 * h2);
-  for (let y = 0; y < h2; y++) {
-    for (let x = 0; x < w2; x++) {
-      const i = 2 * y * w + 2 * x;
-      out[y * w2 + x] = q[i]! + q[i + 1]! + q[i + w]! + q[i + w + 1]!;
-    }
-  }
-  return { data: out, w: w2, h: h2 };
-}
-
-interface Spectrum {
-  readonly p: Float32Array;
-  readonly fw: number;
-  readonly fh: number;
-}
-
-/**
- * Normalised power spectrum (Hann-windowed so the borders do not smear energy along the axes),
- * centred, each bin divided by the local mean power: unmarked bins average about 1 whatever the
- * picture, and the pilot's lines stand out.
- */
-export function normalisedSpectrum(q: Float32Array, w: number, h: number): Spectrum {
-  const fw = nextPow2(w);
-  const fh = nextPow2(h);
-  const re = new Float64Array(fw * fh);
-  const im = new Float64Array(fw * fh);
-  const wx = Float64Array.from({ length: w }, (_, x) => 0.5 - 0.5 * Math.cos((2 * Math.PI * (x + 0.5)) / w));
-  for (let y = 0; y < h; y++) {
-    const wy = 0.5 - 0.5 * Math.cos((2 * Math.PI * (y + 0.5)) / h);
-    for (let x = 0; x < w; x++) re[y * fw + x] = q[y * w + x]! * wx[x]! * wy;
-  }
-  fft2d(re, im, fw, fh);
-  const pw = new Float32Array(fw * fh);
-  for (let y = 0; y < fh; y++) {
-    const sy = (y + fh / 2) % fh;
-    for (let x = 0; x < fw; x++) {
-      const i = y * fw + x;
-      pw[sy * fw + ((x + fw / 2) % fw)] = re[i]! * re[i]! + im[i]! * im[i]!;
-    }
-  }
-  const lobe = boxBlur(pw, fw, fh, 1);
-  const background = boxBlur(pw, fw, fh, 8);
-  const p = new Float32Array(fw * fh);
-  for (let i = 0; i < p.length; i++) p[i] = lobe[i]! / (background[i]! + 1e-12);
-  return { p, fw, fh };
-}
-
-export function spectrumAt(sp: Spectrum, fx: number, fy: number): number {
-  // fx, fy in cycles per (half-resolution) pixel; zero frequency sits at (fw/2, fh/2).
-  const x = fx * sp.fw + sp.fw / 2;
-  const y = fy * sp.fh + sp.fh / 2;
-  const x0 = Math.floor(x);
-  const y0 = Math.floor(y);
-  if (x0 < 0 || y0 < 0 || x0 + 1 >= sp.fw || y0 + 1 >= sp.fh) return 0;
-  const ax = x - x0;
-  const ay = y - y0;
-  const i = y0 * sp.fw + x0;
-  const p = sp.p;
-  return (
-    (1 - ay) * ((1 - ax) * p[i]! + ax * p[i + 1]!) + ay * ((1 - ax) * p[i + sp.fw]! + ax * p[i + sp.fw + 1]!)
-  );
-}
-
-/**
- * Template score for scale `s` and rotation `t`: mean normalised power at the four grating
- * frequencies (cycles per half-resolution pixel = 2 × cycles per working pixel).
- */
-export function templateScore(sp: Spectrum, s: number, t: number): number {
-  const c = Math.cos(t);
-  const n = Math.sin(t);
-  const k = 2 / (TILE * s);
-  let sum = 0;
-  for (const [kx, ky] of SYNC_FREQS) {
-    const fx = (kx * c - ky * n) * k;
-    const fy = (kx * n + ky * c) * k;
-    sum += spectrumAt(sp, fx, fy);
-  }
-  return sum / SYNC_FREQS.length;
-}
-
-interface Geometry {
-  /** Scale relative to embedding and rotation in radians. */
-  readonly s: number;
-  readonly t: number;
-  readonly v: number;
-}
-
-/** Candidate geometries from the template search, best first. */
-export function findGeometries(qh: Float32Array, w: number, h: number): Geometry[] {
-  const sp = normalisedSpectrum(qh, w, h);
-  const sSteps: number[] = [];
-  for (let s = SCALE_MIN; s <= SCALE_MAX; s *= SCALE_STEP) sSteps.push(s);
-  // The template is invariant under quarter turns, so angles are searched over one quadrant.
-  const nt = Math.round(Math.PI / 2 / ANGLE_STEP);
-  const tSteps = Array.from({ length: nt }, (_, j) => -Math.PI / 4 + j * ANGLE_STEP);
-  const ns = sSteps.length;
-  const scores = new Float64Array(ns * nt);
-  for (let i = 0; i < ns; i++) {
-    for (let j = 0; j < nt; j++) scores[i * nt + j] = templateScore(sp, sSteps[i]!, tSteps[j]!);
-  }
-  const peaks: Geometry[] = [];
-  for (let i = 0; i < ns; i++) {
-    for (let j = 0; j < nt; j++) {
-      const v = scores[i * nt + j]!;
-      let isMax = true;
-      for (let di = -1; di <= 1 && isMax; di++) {
-        for (let dj = -1; dj <= 1; dj++) {
-          const ii = i + di;
-          const jj = (j + dj + nt) % nt; // angle wraps at ±45°
-          if ((di || dj) && ii >= 0 && ii < ns && scores[ii * nt + jj]! > v) {
-            isMax = false;
-            break;
-          }
-        }
-      }
-      if (isMax) peaks.push({ s: sSteps[i]!, t: tSteps[j]!, v });
-    }
-  }
-  peaks.sort((a, b) => b.v - a.v);
-  return peaks.slice(0, SHORTLIST).map((g) => {
-    // Finer local search: the coarse grid step is about a third of a spectral bin.
-    let best = g;
-    for (let ds = -3; ds <= 3; ds++) {
-      for (let dt = -3; dt <= 3; dt++) {
-        const s = g.s * Math.pow(SCALE_STEP, ds / 6);
-        const t = g.t + (dt / 6) * ANGLE_STEP;
-        const v = templateScore(sp, s, t);
-        if (v > best.v) best = { s, t, v };
-      }
-    }
-    return best;
-  });
-}
-
-interface Lattice {
-  readonly ax: number;
-  readonly ay: number;
-  readonly bx: number;
-  readonly by: number;
-}
-
-function latticeOf(scale: number, theta: number, unit: number): Lattice {
-  const len = unit * scale;
-  return {
-    ax: len * Math.cos(theta),
-    ay: len * Math.sin(theta),
-    bx: -len * Math.sin(theta),
-    by: len * Math.cos(theta),
-  };
 }
 
 /** Fold a plane into one n×n tile through the inverse lattice map (lattice in this plane's pixels). */
@@ -498,7 +270,7 @@ interface Attempt {
 
 /** Fold at one geometry, find orientation and translation, decode the best of the 16 offsets. */
 function attempt(q: Float32Array, w: number, h: number, g: Geometry, seed: Uint8Array): Attempt {
-  const folded = fold(q, w, h, latticeOf(g.s, g.t, TILE), TILE);
+  const folded = fold(q, w, h, g, TILE);
   const period = subFold(folded);
   let bestZ = -Infinity;
   let variant = 0;
@@ -533,20 +305,37 @@ function attempt(q: Float32Array, w: number, h: number, g: Geometry, seed: Uint8
   return { geometry: g, variant, z: bestZ, frame: frame! };
 }
 
-/** Pilot z-score of one geometry with a known orientation variant (no decoding). */
+/** Pilot z-score of one lattice with a known orientation variant (no decoding). */
 function pilotZAt(
   q: Float32Array,
   w: number,
   h: number,
-  g: Geometry,
+  l: Lattice,
   variant: number,
   seed: Uint8Array,
 ): number {
-  const period = subFold(fold(q, w, h, latticeOf(g.s, g.t, TILE), TILE));
+  const period = subFold(fold(q, w, h, l, TILE));
   return matchPilot(dihedral(period, variant, SUB), seed).z;
 }
 
-/** Coordinate ascent on the pilot z-score around `g` (steps 0.2 % in scale, 0.1° in angle, then halved). */
+/**
+ * Small changes of the lattice, as maps of the plane applied to it: scale, rotation, and for
+ * affine candidates also aspect and shear. Each is [m00, m01, m10, m11] per unit step.
+ */
+const SIMILARITY_MOVES: ReadonlyArray<readonly [number, number, number, number]> = [
+  [1, 0, 0, 1],
+  [0, -1, 1, 0],
+];
+const AFFINE_MOVES: ReadonlyArray<readonly [number, number, number, number]> = [
+  ...SIMILARITY_MOVES,
+  [1, 0, 0, -1],
+  [0, 1, 1, 0],
+];
+
+/**
+ * Coordinate ascent on the pilot z-score around `g`: steps of 0.2 % (scale, aspect, shear) and
+ * about 0.1° (rotation), then halved.
+ */
 function refineGeometry(
   q: Float32Array,
   w: number,
@@ -558,26 +347,40 @@ function refineGeometry(
 ): Geometry {
   let best = g;
   let bestZ = z;
-  let ds = 0.002;
-  let dt = (0.1 * Math.PI) / 180;
+  let eps = 0.002;
+  const moves = g.affine ? AFFINE_MOVES : SIMILARITY_MOVES;
   for (let round = 0; round < 2; round++) {
-    for (const [fs, ft] of [
-      [1 + ds, 0],
-      [1 - ds, 0],
-      [1, dt],
-      [1, -dt],
-    ] as const) {
-      const c = { s: best.s * fs, t: best.t + ft, v: best.v };
-      const cz = pilotZAt(q, w, h, c, variant, seed);
-      if (cz > bestZ) {
-        bestZ = cz;
-        best = c;
+    for (const [m00, m01, m10, m11] of moves) {
+      for (const e of [eps, -eps]) {
+        const a00 = 1 + e * m00;
+        const a01 = e * m01;
+        const a10 = e * m10;
+        const a11 = 1 + e * m11;
+        const c = {
+          ...best,
+          ax: a00 * best.ax + a01 * best.ay,
+          ay: a10 * best.ax + a11 * best.ay,
+          bx: a00 * best.bx + a01 * best.by,
+          by: a10 * best.bx + a11 * best.by,
+        };
+        const cz = pilotZAt(q, w, h, c, variant, seed);
+        if (cz > bestZ) {
+          bestZ = cz;
+          best = c;
+        }
       }
     }
-    ds /= 2;
-    dt /= 2;
+    eps /= 2;
   }
   return best;
+}
+
+/** Which searches {@link detectMark} runs (the window pass of windows.ts runs a lighter one). */
+export interface SearchOptions {
+  /** Try the affine candidates when no similarity candidate decodes (default true). */
+  readonly affine?: boolean;
+  /** Second look with clipped regions silenced (default true). */
+  readonly secondLook?: boolean;
 }
 
 /**
@@ -595,6 +398,7 @@ export function detectMark(
   width: number,
   height: number,
   params: DetectParams,
+  search: SearchOptions = {},
 ): CoreDetection {
   const none = {
     confidence: 0,
@@ -610,24 +414,36 @@ export function detectMark(
   if (width < 64 || height < 64) return { found: false, ...none, reason: 'image too small' };
   const q = whiten(plane, width, height);
   const half = halfResolution(q, width, height);
-  const geometries = findGeometries(half.data, half.w, half.h);
+  const sp = normalisedSpectrum(half.data, half.w, half.h);
+  const geometries = findGeometries(sp);
   let best: Attempt | undefined;
   const accept = (a: Attempt): boolean =>
     a.frame.crcOk && a.z >= PILOT_Z_MIN && a.frame.bitErrors <= MAX_BIT_ERRORS;
-  for (const g of geometries) {
+  const tryGeometry = (g: Geometry): Attempt => {
     let a = attempt(q, width, height, g, params.seed);
     if (!accept(a) && a.z >= PILOT_Z_MIN - 1) {
       // The pattern is there but the decode failed: the template's geometry can be a fraction of
-      // a degree off, which on a wide picture misaligns the far tiles. Polish scale and angle on
+      // a degree off, which on a wide picture misaligns the far tiles. Polish the lattice on
       // the pilot peak (no decoding, so no extra chances for a false CRC match), then decode once.
       const g2 = refineGeometry(q, width, height, g, a.variant, a.z, params.seed);
       if (g2 !== g) a = attempt(q, width, height, g2, params.seed);
     }
-    if (accept(a)) return report(a, true);
     if (!best || a.z > best.z) best = a;
+    return a;
+  };
+  for (const g of geometries) {
+    const a = tryGeometry(g);
+    if (accept(a)) return report(a, true);
+  }
+  if (search.affine !== false) {
+    // Aspect changes and shear move the four lines independently; the affine search fits them.
+    for (const g of findAffineGeometries(sp, AFFINE_SHORTLIST, geometries)) {
+      const a = tryGeometry(g);
+      if (accept(a)) return report(a, true);
+    }
   }
   if (!best) return { found: false, ...none, reason: 'no candidate geometry' };
-  if (best.z >= PILOT_Z_MIN - 1) {
+  if (search.secondLook !== false && (best as Attempt).z >= PILOT_Z_MIN - 1) {
     // Second look at the same geometries with clipped regions silenced (brightness ×1.3 on a
     // picture with large near-white areas): one more decode per geometry, and only when a pilot
     // was seen, so unmarked pictures rarely pay for it.
@@ -649,8 +465,8 @@ function report(a: Attempt, found: boolean): CoreDetection {
     agreement: a.frame.agreement,
     bitErrors: a.frame.bitErrors,
     crcOk: a.frame.crcOk,
-    scale: a.geometry.s,
-    rotation: (a.geometry.t * 180) / Math.PI,
+    scale: scaleAndAngle(a.geometry).scale,
+    rotation: (scaleAndAngle(a.geometry).angle * 180) / Math.PI,
     flipped: a.variant >= 4,
     quarterTurns: a.variant & 3,
     decoded: a.frame.payload,
