@@ -1,24 +1,29 @@
 /**
- * `npm run bench:watermark -- [--images DIR] [--limit N] [--fp N] [--no-generated] [--big | --big-only] [--verbose]`
+ * `npm run bench:watermark -- [--images DIR] [--limit N] [--fp N] [--fp-minutes M] [--no-generated]
+ *   [--set tuning|held-out] [--attacks NAME,…] [--ffhq N] [--big | --big-only] [--verbose]`
  *
- * Issue 3 targets, measured on real codecs (sharp implements every attack here; the library never
- * does): imperceptibility (PSNR luma/RGB, SSIM), exact payload recovery per attack, false positives
- * on unmarked content, wrong-key rejection, and speed with decode/encode shown separately.
+ * Issue 3 and issue 13 targets, measured on real codecs (sharp implements every attack, in
+ * watermark-attacks.ts; the library never does): imperceptibility (PSNR luma/RGB, SSIM), exact
+ * payload recovery per attack, false positives on unmarked content, wrong-key rejection, speed.
  *
- * Images: a few generated ~1 MP images (textured, smooth, text-like, grey, 4:1) plus, by default,
- * ../shared/fixtures/images when present, or the PNG/JPEG/WebP files of --images DIR.
+ * Images, in two sets. Tuning (what the design was tuned on): 6 generated ~1 MP images (textured,
+ * smooth, grey, RGBA, 4:1) and six fixture photos (TUNING_PHOTOS). Held out: the other fixture
+ * photos of ../shared/fixtures/images and the first --ffhq (default 12) FFHQ portraits of
+ * ../shared/fixtures/detect/real; both are skipped when absent. With --images DIR every file there
+ * is held out. Every row must reach 95 % on all images and on the held-out set.
  * False positives: every attack applied to every unmarked image (full public path: bytes ->
- * detectImageWatermark), then synthetic unmarked planes (noise, flat, gradients, text-like bars,
- * periodic patterns) through the core detector until --fp attempts in total (default 2000; the
- * issue's 10,000-attempt run is `--fp 10000`, about 10 minutes on 2 cores).
- * Baselines measured in the same run: sharp decode + encode of the same images (embed) and sharp's
- * reduced decode (detect); the tables print the watermark's cost as a ratio to them.
+ * detectImageWatermark, window search included), then synthetic unmarked planes (noise, flat,
+ * gradients, text-like bars, periodic patterns) through the core detector until --fp attempts in
+ * total (default 2000; the issue asks for `--fp 10000`), or until --fp-minutes have passed.
+ * Baselines measured in the same run: sharp decode + encode of the same images (embed; the table
+ * prints the mark's cost as a ratio to them). Detect is timed per file, decode included, split by
+ * whether the window search ran.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { decodeImagePixels, decodeLumaPlane, encodeImagePixels } from '../src/media/image.js';
-import { WORK_AREA, detectMark } from '../src/watermark/core/index.js';
+import { PILOT_Z_STRONG, WORK_AREA, detectMark } from '../src/watermark/core/index.js';
 import {
   deriveWatermarkSeed,
   detectImageCore,
@@ -40,6 +45,8 @@ const verbose = hasFlag('--verbose');
 const setFilter = arg('--set') ?? 'all';
 const attackFilter = arg('--attacks')?.split(',');
 const extraHeldOut = arg('--ffhq') ? Number(arg('--ffhq')) : 12;
+/** Wall-clock budget of the false-positive run (minutes from its start); the attempts made are reported. */
+const fpMinutes = arg('--fp-minutes') ? Number(arg('--fp-minutes')) : Infinity;
 
 // ---------------------------------------------------------------- helpers
 const rand = xorshift32(0x2545f491);
@@ -427,18 +434,24 @@ async function main(): Promise<void> {
   let wrongKeyAttempts = 0;
   const fpByKind = new Map<string, [number, number]>();
   const detUnmarked: number[] = [];
-  const note = (kind: string, found: boolean): void => {
+  let strongPilot = 0;
+  let maxZ = 0;
+  const note = (kind: string, found: boolean, z = 0): void => {
     attempts++;
+    if (z >= PILOT_Z_STRONG) strongPilot++;
+    maxZ = Math.max(maxZ, z);
     if (found) falseFound++;
     const e = fpByKind.get(kind) ?? [0, 0];
     e[0]++;
     if (found) e[1]++;
     fpByKind.set(kind, e);
   };
+  const fpDeadline = performance.now() + fpMinutes * 60_000;
+  const outOfTime = (): boolean => performance.now() > fpDeadline;
   // (1) Unmarked images under every attack, through the full public path.
   for (const item of items) {
     for (const atk of ATTACKS) {
-      if (attempts >= fpTarget) break;
+      if (attempts >= fpTarget || outOfTime()) break;
       let attacked: Bytes;
       try {
         attacked = await atk.run(item.bytes);
@@ -448,7 +461,11 @@ async function main(): Promise<void> {
       }
       const [r, t] = await timed(() => detectImageWatermark(attacked));
       detUnmarked.push(t);
-      note(item.name.startsWith('gen:') ? 'generated images x attacks' : 'photos x attacks', r.found);
+      note(
+        item.name.startsWith('gen:') ? 'generated images x attacks' : 'photos x attacks',
+        r.found,
+        r.pilotZ ?? 0,
+      );
     }
   }
   // (2) Marked images read with another key (must never report).
@@ -462,7 +479,7 @@ async function main(): Promise<void> {
   // (3) Synthetic unmarked planes at the working size, straight into the core detector.
   const kinds = ['noise', 'flat', 'smooth', 'text', 'checker', 'stripes', 'textured', 'mixed'];
   let k = 0;
-  while (attempts < fpTarget) {
+  while (attempts < fpTarget && !outOfTime()) {
     const kind = kinds[k++ % kinds.length]!;
     const aspect = [1, 4 / 3, 16 / 9, 3, 0.75][k % 5]!;
     const w = Math.round(Math.sqrt(WORK_AREA * aspect));
@@ -470,9 +487,11 @@ async function main(): Promise<void> {
     const r = detectMark(genPlane(kind, w, h), w, h, {
       seed: k % 7 === 0 ? deriveWatermarkSeed(`k${k}`) : seedDefault,
     });
-    note(`synthetic planes (${kinds.length} kinds)`, r.found);
+    note(`synthetic planes (${kinds.length} kinds)`, r.found, r.pilotZ);
   }
-  console.log('False positives: unmarked content must never yield a payload');
+  console.log(
+    `False positives: unmarked content must never yield a payload${attempts < fpTarget ? ` (time budget reached after ${attempts} of ${fpTarget} attempts)` : ''}`,
+  );
   table(
     ['source', 'attempts', 'found'],
     [
@@ -485,6 +504,9 @@ async function main(): Promise<void> {
   scorecard.target(
     `0 payloads read with a wrong key (${wrongKeyFound} in ${wrongKeyAttempts})`,
     wrongKeyFound === 0,
+  );
+  console.log(
+    `Unmarked attempts whose best pilot z reached the second tier (>= ${PILOT_Z_STRONG}): ${strongPilot} of ${attempts}; highest z ${maxZ.toFixed(2)}`,
   );
   const bound = falseFound === 0 ? 3 / attempts : NaN;
   console.log(
@@ -508,15 +530,41 @@ async function main(): Promise<void> {
       ['embed: encode (sharp) /MP', ms(mean(embedEncode)), ms(percentile(embedEncode, 0.95)), ''],
     ],
   );
-  console.log('Detect (ms per file, decode included; the window search runs only when the first pass finds nothing)');
+  console.log(
+    'Detect (ms per file, decode included; the window search runs only when the first pass finds nothing)',
+  );
   const all = [...detFirst, ...detWindows];
   table(
     ['case', 'n', 'mean', 'p50', 'p95'],
     [
-      ['marked + attacked: found on the first pass', detFirst.length, ms(mean(detFirst)), ms(percentile(detFirst, 0.5)), ms(percentile(detFirst, 0.95))],
-      ['marked + attacked: window search ran', detWindows.length, ms(mean(detWindows)), ms(percentile(detWindows, 0.5)), ms(percentile(detWindows, 0.95))],
-      ['marked + attacked: all', all.length, ms(mean(all)), ms(percentile(all, 0.5)), ms(percentile(all, 0.95))],
-      ['unmarked + attacked (always the full search)', detUnmarked.length, ms(mean(detUnmarked)), ms(percentile(detUnmarked, 0.5)), ms(percentile(detUnmarked, 0.95))],
+      [
+        'marked + attacked: found on the first pass',
+        detFirst.length,
+        ms(mean(detFirst)),
+        ms(percentile(detFirst, 0.5)),
+        ms(percentile(detFirst, 0.95)),
+      ],
+      [
+        'marked + attacked: window search ran',
+        detWindows.length,
+        ms(mean(detWindows)),
+        ms(percentile(detWindows, 0.5)),
+        ms(percentile(detWindows, 0.95)),
+      ],
+      [
+        'marked + attacked: all',
+        all.length,
+        ms(mean(all)),
+        ms(percentile(all, 0.5)),
+        ms(percentile(all, 0.95)),
+      ],
+      [
+        'unmarked + attacked (always the full search)',
+        detUnmarked.length,
+        ms(mean(detUnmarked)),
+        ms(percentile(detUnmarked, 0.5)),
+        ms(percentile(detUnmarked, 0.95)),
+      ],
     ],
   );
   if (big) await bigImages();

@@ -12,8 +12,11 @@ import {
   MIN_DETECT_SIDE,
   MIN_EMBED_SIDE,
   WORK_AREA,
+  WINDOW_MIN_SOURCE_AREA,
+  WINDOW_PLANE_AREA,
   computeMarkDelta,
   detectMark,
+  detectMarkInWindows,
   type CoreDetection,
 } from './core/index.js';
 import { parseSoftBindingId, type SoftBindingId } from './softbinding.js';
@@ -195,7 +198,15 @@ export async function detectImageCore(
     };
   }
   const result = detectMark(decoded.plane, decoded.width, decoded.height, { seed });
-  return { result, reason: result.reason ?? '', windowPass: false };
+  if (result.found || info.width * info.height < WINDOW_MIN_SOURCE_AREA) {
+    return { result, reason: result.reason ?? '', windowPass: false };
+  }
+  // Nothing on the whole frame: the marked picture may fill only a part of it (a collage cell).
+  // Read the frame again at four working areas and search its quadrants at that resolution.
+  const fine = await decodeLumaPlane(bytes, WINDOW_PLANE_AREA, limits);
+  const inWindow = detectMarkInWindows(fine.plane, fine.width, fine.height, { seed });
+  const chosen = inWindow.found ? inWindow : result;
+  return { result: chosen, reason: chosen.reason ?? '', windowPass: true };
 }
 
 /**

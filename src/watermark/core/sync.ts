@@ -107,7 +107,6 @@ export function spectrumAt(sp: Spectrum, fx: number, fy: number): number {
   );
 }
 
-
 /** The similarity lattice of scale `scale` (relative to embedding) and rotation `theta` (radians). */
 export function latticeOf(scale: number, theta: number): Lattice {
   const len = TILE * scale;
@@ -297,7 +296,8 @@ export function findAffineGeometries(sp: Spectrum, count: number, known: readonl
           if (Math.abs(g[0]! * g[3]! - g[1]! * g[2]!) < 1e-12) continue;
           const l = fromFrequency(g);
           const [smin, smax] = singularScales(l);
-          if (smin < AFFINE_SCALE_MIN || smax > AFFINE_SCALE_MAX || smax > smin * AFFINE_MAX_ANISOTROPY) continue;
+          if (smin < AFFINE_SCALE_MIN || smax > AFFINE_SCALE_MAX || smax > smin * AFFINE_MAX_ANISOTROPY)
+            continue;
           hyps.push({ ...l, v: templateScore(sp, l), affine: true });
         }
       }
