@@ -1,7 +1,10 @@
 /**
  * Video watermark, file adapter: the 64-bit soft-binding id in the luma of every frame. ffmpeg
  * decodes and encodes (src/media/ffmpeg.ts); the signal processing (layout, per-frame embedding,
- * detection, decision) is pure and lives in core/video.ts, which also describes the scheme.
+ * detection, decision) is pure and lives in the core: core/video2.ts for the current layout
+ * (`org.provmark.watermark.video.2`, a translation-invariant tile that survives crops, padding and
+ * picture-in-picture), core/video.ts for the first one (`video.1`, a frame-relative grid), which
+ * the detector still reads.
  */
 import { CorruptMediaError, MediaTooSmallError, UnsupportedFormatError } from '../errors.js';
 import { checkStrength, notFoundFromContentError } from './options.js';
@@ -17,6 +20,7 @@ import {
   addLumaOffset,
   planVideoMark,
 } from './core/video.js';
+import { VideoMarkDetectorV2, planVideoMarkV2 } from './core/video2.js';
 import { deriveWatermarkSeed } from './key.js';
 import { parseSoftBindingId, type SoftBindingId } from './softbinding.js';
 
@@ -31,7 +35,12 @@ export interface EmbedVideoWatermarkOptions {
   readonly strength?: number;
   /** Output encoder settings (default libx264, or libx265 for HEVC input; CRF 18; preset medium). */
   readonly encoder?: VideoEncodeSettings;
-  /** Frames per group holding one pattern sign (default: about one second of frames). */
+  /**
+   * Layout: 2 (default, `org.provmark.watermark.video.2`) or 1 (the first layout, a frame-relative
+   * grid that does not survive crops; kept to reproduce old marks, e.g. in tests).
+   */
+  readonly version?: 1 | 2;
+  /** Layout 1 only: frames per group holding one pattern sign (default: about one second of frames). */
   readonly groupFrames?: number;
   /** Called after each frame with the running count, the total when known and the rate. */
   readonly onProgress?: (progress: VideoProgress) => void;
@@ -51,6 +60,11 @@ export interface DetectVideoWatermarkOptions {
   readonly maxSeconds?: number;
   /** Start the analysis here (seconds; default 0). */
   readonly startSeconds?: number;
+  /**
+   * Layouts to look for, in this order (default `[2, 1]`: the current one, then marks written
+   * before it). A registry scheme for one version asks for its own layout only.
+   */
+  readonly layouts?: ReadonlyArray<1 | 2>;
 }
 
 export interface VideoWatermarkDetection {
@@ -63,8 +77,13 @@ export interface VideoWatermarkDetection {
   readonly reason?: string;
   /** Coded bits the error correction had to fix (of 258), when a decode was attempted. */
   readonly bitErrors?: number;
-  /** RMS per-frame pilot z-score (trusted from {@link VIDEO_PILOT_MIN}). */
+  /**
+   * Layout 2: pilot peak z-score of the time-averaged frames (trusted from 4.5). Layout 1: RMS
+   * per-frame pilot z-score (trusted from {@link VIDEO_PILOT_MIN}).
+   */
   readonly pilotZ?: number;
+  /** The layout the reported decode used (2 unless only a layout-1 mark was found). */
+  readonly version?: 1 | 2;
   /** Frames analysed. */
   readonly frames?: number;
 }
@@ -97,6 +116,10 @@ export async function embedVideoWatermark(
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
     throw new TypeError('Expected a function for onProgress');
   }
+  const version = options.version ?? 2;
+  if (version !== 1 && version !== 2) {
+    throw new RangeError(`Expected 1 or 2 for version but received ${String(options.version)}`);
+  }
   if (
     options.groupFrames !== undefined &&
     (!Number.isInteger(options.groupFrames) || options.groupFrames < 1 || options.groupFrames > 10000)
@@ -117,8 +140,17 @@ export async function embedVideoWatermark(
       );
     }
     const frameTimes = await probeFrameTimes(path, video.index);
-    const plan = planVideoMark(seed, Uint8Array.from(Buffer.from(id, 'hex')), width, height, strength);
-    const group = options.groupFrames ?? Math.max(8, Math.round(video.fps || 30));
+    const payload = Uint8Array.from(Buffer.from(id, 'hex'));
+    // Layout 2 holds one pattern in every frame; layout 1 flips its sign per group of frames.
+    let offsetFor: (frame: number) => Int8Array;
+    if (version === 2) {
+      const field = planVideoMarkV2(seed, payload, width, height, strength);
+      offsetFor = () => field;
+    } else {
+      const plan = planVideoMark(seed, payload, width, height, strength);
+      const group = options.groupFrames ?? Math.max(8, Math.round(video.fps || 30));
+      offsetFor = (i) => (plan.signOf(Math.floor(i / group)) > 0 ? plan.pattern : plan.negPattern);
+    }
     const totalFrames = frameTimes.length > 0 ? frameTimes.length : video.frameCount;
     const onProgress = options.onProgress;
     const started = performance.now();
@@ -126,7 +158,7 @@ export async function embedVideoWatermark(
     async function* marked(): AsyncGenerator<Uint8Array> {
       let i = 0;
       for await (const frame of decodeVideoFrames(path, video!, { strict: true })) {
-        addLumaOffset(frame, plan.signOf(Math.floor(i / group)) > 0 ? plan.pattern : plan.negPattern);
+        addLumaOffset(frame, offsetFor(i));
         yield frame;
         i++;
         if (onProgress) {
@@ -200,8 +232,17 @@ export async function detectVideoWatermark(
       `Expected a non-negative number for startSeconds but received ${String(startSeconds)}`,
     );
   }
+  const layouts = options.layouts ?? [2, 1];
+  if (
+    !Array.isArray(layouts) ||
+    layouts.length === 0 ||
+    layouts.some((l) => l !== 1 && l !== 2) ||
+    new Set(layouts).size !== layouts.length
+  ) {
+    throw new RangeError(`Expected distinct layouts from [1, 2] but received ${JSON.stringify(layouts)}`);
+  }
   try {
-    return await withMediaFile(input, (path) => detectFile(path, seed, startSeconds, maxSeconds));
+    return await withMediaFile(input, (path) => detectFile(path, seed, startSeconds, maxSeconds, layouts));
   } catch (err) {
     return notFoundFromContentError(err);
   }
@@ -212,6 +253,7 @@ async function detectFile(
   seed: Uint8Array,
   startSeconds: number,
   maxSeconds: number,
+  layouts: ReadonlyArray<1 | 2>,
 ): Promise<VideoWatermarkDetection> {
   const probe = await probeMedia(path);
   const video = pickVideo(probe.video);
@@ -223,19 +265,37 @@ async function detectFile(
       reason: `video is ${video.width}×${video.height}, under the ${MIN_VIDEO_DETECT_SIDE} px minimum for detection`,
     };
   }
-  // Frames are analysed at the grid's working size for the decoded aspect (4 px per cell).
-  const detector = new VideoMarkDetectorV1(seed, video.width, video.height);
-  const frames = decodeVideoFrames(path, video, {
-    pixelFormat: 'gray',
-    size: { width: detector.width, height: detector.height },
-    maxSeconds,
-    ...(startSeconds > 0 ? { startSeconds } : {}),
-  });
-  for await (const frame of frames) detector.addFrame(frame);
-  if (detector.frames === 0) {
-    return { found: false, confidence: 0, reason: 'no video frame could be decoded', frames: 0 };
+  let first: VideoWatermarkDetection | undefined;
+  for (const layout of layouts) {
+    // Layout 2: frames at twice its working resolution, averaged over time. Layout 1: frames at its
+    // grid's working size for the decoded aspect (4 px per cell).
+    const detector =
+      layout === 2
+        ? new VideoMarkDetectorV2(seed, video.width, video.height)
+        : new VideoMarkDetectorV1(seed, video.width, video.height);
+    const frames = decodeVideoFrames(path, video, {
+      pixelFormat: 'gray',
+      size: { width: detector.width, height: detector.height },
+      maxSeconds,
+      ...(startSeconds > 0 ? { startSeconds } : {}),
+    });
+    for await (const frame of frames) detector.addFrame(frame);
+    if (detector.frames === 0) {
+      return { found: false, confidence: 0, reason: 'no video frame could be decoded', frames: 0 };
+    }
+    const r = detector.finish();
+    const result = {
+      found: r.found,
+      ...(r.found && r.payload ? { payload: Buffer.from(r.payload).toString('hex') } : {}),
+      confidence: Math.round(r.confidence * 1e4) / 1e4,
+      bitErrors: r.bitErrors,
+      pilotZ: Math.round(r.pilotZ * 100) / 100,
+      frames: r.frames,
+      version: layout,
+      ...(r.found ? {} : { reason: r.reason ?? 'no watermark found' }),
+    };
+    if (result.found) return result;
+    first ??= result;
   }
-  const r = detector.finish();
-  const { payload, ...rest } = r;
-  return payload ? { ...rest, payload: Buffer.from(payload).toString('hex') } : rest;
+  return first!;
 }

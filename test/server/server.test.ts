@@ -90,6 +90,7 @@ describe('resolution API server over real HTTP', () => {
       watermarks: [
         { alg: 'org.provmark.watermark.image.1' },
         { alg: 'org.provmark.watermark.video.1' },
+        { alg: 'org.provmark.watermark.video.2' },
         { alg: 'org.provmark.watermark.audio.1' },
         { alg: SOFT_BINDING_ALG },
       ],

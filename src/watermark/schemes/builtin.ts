@@ -7,9 +7,11 @@ import { audioWatermarkV1 } from './audio/index.js';
 import { imageWatermarkV1 } from './image/index.js';
 import type { WatermarkScheme } from './types.js';
 import { videoWatermarkV1 } from './video/index.js';
+import { videoWatermarkV2 } from './video-2/index.js';
 
 export const builtInSchemes: readonly WatermarkScheme[] = [
   imageWatermarkV1,
   videoWatermarkV1,
+  videoWatermarkV2,
   audioWatermarkV1,
 ];

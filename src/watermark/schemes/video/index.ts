@@ -1,7 +1,8 @@
 /**
- * `org.provmark.watermark.video.1`: the held luma cell grid of src/watermark/video.ts. A video's
- * soundtrack is marked by the audio scheme as well (it lists MP4 and MOV). Marks written before
- * the registry carry the legacy identifier.
+ * `org.provmark.watermark.video.1`: the held luma cell grid of src/watermark/core/video.ts (a grid
+ * relative to the frame). Detect-only since `video.2` (schemes/video-2/) marks video: its detector
+ * cannot read these marks, so this scheme stays registered to read files marked before. Marks
+ * written before the registry carry the legacy identifier.
  */
 import { base64IdCodec } from '../binding.js';
 import { LEGACY_WATERMARK_ALG } from '../legacy.js';
@@ -15,27 +16,11 @@ export const videoWatermarkV1: WatermarkScheme = {
   formats: ['mp4', 'mov', 'avi'],
   legacyIds: [LEGACY_WATERMARK_ALG],
   binding: base64IdCodec,
-  async embed(input, _format, options) {
-    const { embedVideoWatermark } = await import('../../video.js');
-    const progress = options.onProgress;
-    return embedVideoWatermark(input, {
-      payload: options.payload,
-      ...(options.key !== undefined ? { key: options.key } : {}),
-      ...(options.strength !== undefined ? { strength: options.strength } : {}),
-      ...(progress
-        ? {
-            onProgress: (p) =>
-              progress({
-                unit: 'frames',
-                done: p.frames,
-                ...(p.totalFrames ? { total: p.totalFrames } : {}),
-              }),
-          }
-        : {}),
-    });
-  },
   async detect(input, _format, options) {
     const { detectVideoWatermark } = await import('../../video.js');
-    return detectVideoWatermark(input, options.key !== undefined ? { key: options.key } : {});
+    return detectVideoWatermark(input, {
+      layouts: [1],
+      ...(options.key !== undefined ? { key: options.key } : {}),
+    });
   },
 };
