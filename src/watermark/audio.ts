@@ -22,6 +22,8 @@ import type { MediaFormat, MediaInput } from '../types.js';
 import {
   AUDIO_MIN_DETECT_SAMPLES,
   AUDIO_WORK_RATE,
+  AUDIO_SCHEME_V1,
+  AUDIO_SCHEME_V2,
   detectAudioMark,
   AudioMarkEmbedder,
   embedAudioMark,
@@ -82,6 +84,11 @@ export interface AudioWatermarkDetection {
   readonly seconds?: number;
   /** Where a block of the mark starts, in seconds from the start of the analysed audio. */
   readonly offsetSeconds?: number;
+  /**
+   * Version of the audio mark found: 2 (`org.provmark.watermark.audio.2`, what embedding writes,
+   * readable through a telephone line) or 1 (audio.1, marks made before; its detector is kept).
+   */
+  readonly version?: 1 | 2;
 }
 
 export interface EmbedAudioPcmResult {
@@ -197,7 +204,12 @@ function detectWorking(mono16: Float32Array, seed: Uint8Array): AudioWatermarkDe
   if (mono16.length < AUDIO_MIN_DETECT_SAMPLES) {
     return { ...notFoundFromContentError(audioTooShort(mono16.length / AUDIO_WORK_RATE)), seconds };
   }
-  const r = detectAudioMark(mono16, { seed });
+  // audio.2 first (what embedding writes), then audio.1 for marks made before it.
+  let r = detectAudioMark(mono16, { seed, scheme: AUDIO_SCHEME_V2 });
+  if (!r.found) {
+    const v1 = detectAudioMark(mono16, { seed, scheme: AUDIO_SCHEME_V1 });
+    if (v1.found) r = v1;
+  }
   const common = {
     confidence: round(r.confidence, 4),
     bitErrors: r.bitErrors,
@@ -206,7 +218,7 @@ function detectWorking(mono16: Float32Array, seed: Uint8Array): AudioWatermarkDe
     offsetSeconds: round(r.offset / AUDIO_WORK_RATE, 4),
   };
   if (r.found && r.payload)
-    return { found: true, payload: Buffer.from(r.payload).toString('hex'), ...common };
+    return { found: true, payload: Buffer.from(r.payload).toString('hex'), ...common, version: r.version };
   return { found: false, ...common, reason: r.reason ?? 'not found' };
 }
 

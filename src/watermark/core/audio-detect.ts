@@ -14,19 +14,22 @@ import {
   BLOCK_FRAMES,
   CELLS_PER_BIT,
   CELL_FRAMES,
-  COLS,
   DELTA,
   FRAME,
   HOP,
   PHASES,
   SHORTLIST,
   SYNC_SAMPLES,
+  AUDIO_SCHEME_V2,
+  type AudioScheme,
 } from './audio-params.js';
 import { cellFeatures, epsilonFor, layoutFor, type Layout } from './audio-layout.js';
 import { stftPower } from './audio-stft.js';
 
 export interface AudioCoreDetection {
   readonly found: boolean;
+  /** Version of the scheme looked for. */
+  readonly version: 1 | 2;
   readonly payload?: Uint8Array;
   /** Score in [0, 1]; 0.5 where the weaker statistic sits at its threshold. */
   readonly confidence: number;
@@ -55,10 +58,16 @@ export interface AudioCoreDetection {
  * if (r.found) console.log(r.payload);
  * ```
  */
-export function detectAudioMark(mono16: Float32Array, params: { seed: Uint8Array }): AudioCoreDetection {
-  const layout = layoutFor(params.seed);
+export function detectAudioMark(
+  mono16: Float32Array,
+  params: { seed: Uint8Array; scheme?: AudioScheme },
+): AudioCoreDetection {
+  const scheme = params.scheme ?? AUDIO_SCHEME_V2;
+  const layout = layoutFor(params.seed, scheme);
+  const cycleCols = layout.cols;
   const none = (reason: string, extra: Partial<AudioCoreDetection> = {}): AudioCoreDetection => ({
     found: false,
+    version: scheme.version,
     confidence: 0,
     syncZ: 0,
     pilotZ: 0,
@@ -92,12 +101,12 @@ export function detectAudioMark(mono16: Float32Array, params: { seed: Uint8Array
   const featureCache = new Map<number, { g: Float64Array; f: Float64Array; w: Uint8Array; cols: number }>();
   for (let ph = 0; ph < PHASES; ph++) {
     const offset = (ph * HOP) / PHASES;
-    const fe = featuresAt(syncPart, offset);
+    const fe = featuresAt(syncPart, offset, scheme.regions);
     if (!fe) continue;
     for (let q = 0; q < CELL_FRAMES; q++) {
       const feat = fe[q]!;
       featureCache.set(ph * CELL_FRAMES + q, feat);
-      for (let shift = 0; shift < COLS; shift++) {
+      for (let shift = 0; shift < cycleCols; shift++) {
         const { z } = latticeScan(feat.g, feat.w, feat.cols, shift, layout);
         candidates.push({ ph, q, shift, z, offset: offset + (q + shift * CELL_FRAMES) * HOP });
       }
@@ -110,11 +119,11 @@ export function detectAudioMark(mono16: Float32Array, params: { seed: Uint8Array
   for (const cand of candidates) {
     if (seen.size >= SHORTLIST) break;
     // Neighbouring phases of the same alignment count once.
-    const key = Math.round(cand.offset / HOP) % BLOCK_FRAMES;
+    const key = Math.round(cand.offset / HOP) % (cycleCols * CELL_FRAMES);
     if (seen.has(key)) continue;
     seen.add(key);
     let feat = featureCache.get(cand.ph * CELL_FRAMES + cand.q)!;
-    if (syncPart !== mono16) feat = featuresAt(mono16, (cand.ph * HOP) / PHASES)![cand.q]!;
+    if (syncPart !== mono16) feat = featuresAt(mono16, (cand.ph * HOP) / PHASES, scheme.regions)![cand.q]!;
     const scan = latticeScan(feat.g, feat.w, feat.cols, cand.shift, layout);
     const pilotZ = pilotScore(feat.f, feat.cols, cand.shift, layout);
     const dec = decodePayload(scan.soft, params.seed);
@@ -129,13 +138,14 @@ export function detectAudioMark(mono16: Float32Array, params: { seed: Uint8Array
     const ok = dec.crcOk && bitErrors <= AUDIO_MAX_BIT_ERRORS && scan.z >= AUDIO_SYNC_Z_MIN;
     const r: AudioCoreDetection = {
       found: ok,
+      version: scheme.version,
       ...(ok ? { payload: dec.payload } : {}),
       confidence: confidenceOf(scan.z, bitErrors),
       syncZ: scan.z,
       pilotZ,
       bitErrors,
       crcOk: dec.crcOk,
-      offset: Math.round(cand.offset) % AUDIO_BLOCK_SAMPLES,
+      offset: Math.round(cand.offset) % (cycleCols * CELL_FRAMES * HOP),
       blocks: mono16.length / AUDIO_BLOCK_SAMPLES,
       decoded: dec.payload,
       ...(ok ? {} : { reason: failReason(scan.z, dec.crcOk, bitErrors) }),
@@ -150,13 +160,14 @@ export function detectAudioMark(mono16: Float32Array, params: { seed: Uint8Array
 function featuresAt(
   x: Float32Array,
   offset: number,
+  regions: readonly number[],
 ): { g: Float64Array; f: Float64Array; w: Uint8Array; cols: number }[] | undefined {
   const frames = Math.floor((x.length - offset - FRAME) / HOP) + 1;
   if (frames < BLOCK_FRAMES) return undefined;
   const p = stftPower(x, offset, frames);
   const eps = epsilonFor(p);
   const out = [];
-  for (let q = 0; q < CELL_FRAMES; q++) out.push(cellFeatures(p, frames, q, eps));
+  for (let q = 0; q < CELL_FRAMES; q++) out.push(cellFeatures(p, frames, q, eps, regions));
   return out;
 }
 
@@ -175,36 +186,40 @@ function latticeScan(
   layout: Layout,
 ): { z: number; soft: Float64Array; n: number } {
   const soft = new Float64Array(CODED_BITS);
-  const s = new Float64Array(CODED_BITS);
-  const complete = new Uint8Array(CODED_BITS);
-  const marked = new Uint8Array(CODED_BITS);
+  // One accumulator per copy of a bit in the cycle (slot = block of the cycle × CODED_BITS + bit).
+  const slots = layout.scheme.cycle * CODED_BITS;
+  const s = new Float64Array(slots);
+  const complete = new Uint8Array(slots);
+  const marked = new Uint8Array(slots);
   let sum = 0;
   let n = 0;
   let n2 = 0;
-  const { bit: dBit, col: dCol, band: dBand, chip: dChip } = layout.data;
+  const { bit: dBit, col: dCol, band: dBand, chip: dChip, slot: dSlot } = layout.data;
   const nd = dBit.length;
-  // Block k covers excerpt columns shift + k·COLS .. + COLS - 1 (k starts at -1: a leading part).
-  for (let k = -1; shift + k * COLS < cols; k++) {
+  const period = layout.cols;
+  // Cycle k covers excerpt columns shift + k·period .. + period - 1 (k starts at -1: a leading part).
+  for (let k = -1; shift + k * period < cols; k++) {
     s.fill(0);
     complete.fill(1);
     marked.fill(0);
-    const base = shift + k * COLS;
+    const base = shift + k * period;
     for (let i = 0; i < nd; i++) {
       const j = base + dCol[i]!;
       if (j < 0 || j >= cols) {
-        complete[dBit[i]!] = 0;
+        complete[dSlot[i]!] = 0;
         continue;
       }
       const cell = j * BANDS + dBand[i]!;
-      s[dBit[i]!]! += dChip[i]! * g[cell]!;
-      marked[dBit[i]!]! += w[cell]!;
+      s[dSlot[i]!]! += dChip[i]! * g[cell]!;
+      marked[dSlot[i]!]! += w[cell]!;
     }
-    for (let bit = 0; bit < CODED_BITS; bit++) {
+    for (let slot = 0; slot < slots; slot++) {
       // A copy whose cells were too weak to carry the mark votes in proportion to those that were
       // strong enough (speech leaves many high bands empty between formants and in pauses).
-      if (!complete[bit] || marked[bit] === 0) continue;
-      const weight = marked[bit]! / CELLS_PER_BIT;
-      const phase = (2 * Math.PI * (s[bit]! - layout.dither[bit]!)) / DELTA;
+      if (!complete[slot] || marked[slot] === 0) continue;
+      const bit = slot % CODED_BITS;
+      const weight = marked[slot]! / CELLS_PER_BIT;
+      const phase = (2 * Math.PI * (s[slot]! - layout.dither[bit]!)) / DELTA;
       const c = Math.cos(phase);
       soft[bit]! -= weight * c;
       sum += weight * (2 * c * c - 1); // cos 2φ
@@ -219,10 +234,11 @@ function latticeScan(
 function pilotScore(f: Float64Array, cols: number, shift: number, layout: Layout): number {
   let score = 0;
   let s2 = 0;
+  const period = layout.cols;
   for (let j = 0; j < cols; j++) {
-    const c = (((j - shift) % COLS) + COLS) % COLS;
+    const c = (((j - shift) % period) + period) % period;
     for (let b = 0; b < BANDS; b++) {
-      const cell = b * COLS + c;
+      const cell = b * period + c;
       if (layout.bit[cell]! >= 0) continue;
       const v = f[j * BANDS + b]!;
       score += layout.chip[cell]! * v;

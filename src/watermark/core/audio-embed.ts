@@ -14,6 +14,8 @@ import {
   HOP,
   LEAK_ALLOWANCE,
   SNR_FLOOR_DB,
+  AUDIO_SCHEME_V2,
+  type AudioScheme,
 } from './audio-params.js';
 import { coded, layoutFor, type Layout } from './audio-layout.js';
 import { informedMark, limitColumns, nominalAmplitudes } from './audio-placement.js';
@@ -26,6 +28,8 @@ export interface AudioEmbedParams {
   readonly payload: Uint8Array;
   /** Amplitude multiplier (1 = nominal). */
   readonly strength: number;
+  /** Version of the mark (default audio.2; audio.1 is kept to test that its marks still read). */
+  readonly scheme?: AudioScheme;
 }
 
 export interface AudioEmbedResult {
@@ -120,7 +124,7 @@ export class AudioMarkEmbedder {
     this.rate = sampleRate;
     this.ratio = sampleRate / AUDIO_WORK_RATE;
     this.params = params;
-    this.layout = layoutFor(params.seed);
+    this.layout = layoutFor(params.seed, params.scheme ?? AUDIO_SCHEME_V2);
     this.bitSign = coded(params.payload, params.seed);
     const same = sampleRate === AUDIO_WORK_RATE;
     this.down = same ? undefined : new Resampler(sampleRate, AUDIO_WORK_RATE);
@@ -269,13 +273,13 @@ export class AudioMarkEmbedder {
       prog += hops.e[t + 1]!;
     }
     const cols = Math.ceil(frames / CELL_FRAMES);
-    const amp = nominalAmplitudes(pc, frameProg, frames, cols, this.params.strength);
+    const amp = nominalAmplitudes(pc, frameProg, frames, cols, this.params.strength, this.layout.scheme);
     const sign = new Int8Array(cols * BANDS);
     for (let j = 0; j < cols; j++) {
-      const col = (j0 + j) % COLS;
+      const col = (j0 + j) % this.layout.cols;
       for (let b = 0; b < BANDS; b++) {
         // Data cells carry only their chip: the bit is in the quantised statistic (informedMark).
-        sign[j * BANDS + b] = this.layout.chip[b * COLS + col]!;
+        sign[j * BANDS + b] = this.layout.chip[b * this.layout.cols + col]!;
       }
     }
     // The detector's view before this chunk's mark: the mono program plus the previous chunk's
@@ -295,7 +299,7 @@ export class AudioMarkEmbedder {
     const s2 = this.params.strength * this.params.strength;
     const floor = 10 ** (-SNR_FLOOR_DB / 10) * s2 * LEAK_ALLOWANCE;
     const limit = (mm: Float64Array): void => limitColumns(mm, pc, frameProg, frames, cols, floor);
-    const m = informedMark(x, mono, p, frames, cols, amp, sign, this.layout, this.bitSign, limit);
+    const m = informedMark(x, mono, p, frames, cols, amp, sign, this.layout, j0, this.bitSign, limit);
     // Delta per channel: ISTFT of X·m (only the mark band), overlap-added.
     const deltas = spectra.map((sp) => synthesise(sp, m, len));
     // The per-column estimate is conservative (band-edge and overlap losses); the mark is linear in

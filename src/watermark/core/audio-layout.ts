@@ -20,10 +20,14 @@ import {
   PILOT_GROUP,
   SPANS,
   SPAN_COLS,
+  type AudioScheme,
 } from './audio-params.js';
 
 export interface Layout {
-  /** For each cell (band * COLS + col): coded bit index, or -1 for pilot. */
+  readonly scheme: AudioScheme;
+  /** Columns of one layout cycle (scheme.cycle blocks): the cells below are indexed band * cols + col. */
+  readonly cols: number;
+  /** For each cell (band * cols + col): coded bit index, or -1 for pilot. */
   readonly bit: Int16Array;
   /** Embedding group of each cell: 0..257 data bits, 258.. pilot groups of 8. */
   readonly group: Int16Array;
@@ -31,17 +35,27 @@ export interface Layout {
   readonly chip: Int8Array;
   /** Keyed dither of each coded bit's quantiser, in [0, DELTA). */
   readonly dither: Float64Array;
-  /** The data cells as flat lists (coded bit, column, band, chip), for the detector's scans. */
-  readonly data: { bit: Int16Array; col: Int16Array; band: Int16Array; chip: Int8Array };
+  /**
+   * The data cells as flat lists (coded bit, column in the cycle, band, chip, and the copy they
+   * belong to: block of the cycle × CODED_BITS + bit), for the detector's scans.
+   */
+  readonly data: { bit: Int16Array; col: Int16Array; band: Int16Array; chip: Int8Array; slot: Int16Array };
   readonly groups: number;
 }
 
 const layouts = new Map<string, Layout>();
 
-export function layoutFor(seed: Uint8Array): Layout {
-  const id = Buffer.from(seed).toString('hex');
+/** The layout of `scheme` under a key (cached). */
+export function layoutFor(seed: Uint8Array, scheme: AudioScheme): Layout {
+  const id = `${scheme.version}:${Buffer.from(seed).toString('hex')}`;
   const cached = layouts.get(id);
   if (cached) return cached;
+  const layout = scheme.version === 1 ? layoutV1(seed, scheme) : layoutV2(seed, scheme);
+  layouts.set(id, layout);
+  return layout;
+}
+
+function layoutV1(seed: Uint8Array, scheme: AudioScheme): Layout {
   // Cells are paired inside a band (two columns, opposite chips) and a bit takes PAIRS_PER_BIT
   // pairs: any fixed gain per band (EQ, a resampler's or codec's roll-off, the comb of a stereo
   // downmix) adds the same amount to both cells of a pair and cancels in S. A bit's pairs lie in one
@@ -83,33 +97,104 @@ export function layoutFor(seed: Uint8Array): Layout {
       }
     }
   }
+  return finish(seed, scheme, bit, group, chip, CODED_BITS + Math.ceil(PILOT_CELLS / PILOT_GROUP));
+}
+
+/** Dither and the flat data lists of a layout whose cells are placed. */
+function finish(
+  seed: Uint8Array,
+  scheme: AudioScheme,
+  bit: Int16Array,
+  group: Int16Array,
+  chip: Int8Array,
+  groups: number,
+): Layout {
+  const cols = scheme.cycle * COLS;
   const dRng = new Rng(seed, 'audio-dither');
   const dither = new Float64Array(CODED_BITS);
   for (let i = 0; i < CODED_BITS; i++) dither[i] = (dRng.nextU32() / 4294967296) * DELTA;
+  const n = scheme.cycle * DATA_CELLS;
   const data = {
-    bit: new Int16Array(DATA_CELLS),
-    col: new Int16Array(DATA_CELLS),
-    band: new Int16Array(DATA_CELLS),
-    chip: new Int8Array(DATA_CELLS),
+    bit: new Int16Array(n),
+    col: new Int16Array(n),
+    band: new Int16Array(n),
+    chip: new Int8Array(n),
+    slot: new Int16Array(n),
   };
-  for (let cell = 0, i = 0; cell < CELLS; cell++) {
+  for (let cell = 0, i = 0; cell < bit.length; cell++) {
     if (bit[cell]! < 0) continue;
     data.bit[i] = bit[cell]!;
-    data.col[i] = cell % COLS;
-    data.band[i] = Math.floor(cell / COLS);
+    data.col[i] = cell % cols;
+    data.band[i] = Math.floor(cell / cols);
     data.chip[i] = chip[cell]!;
+    data.slot[i] = Math.floor((cell % cols) / COLS) * CODED_BITS + bit[cell]!;
     i++;
   }
-  const layout = {
-    bit,
-    group,
-    chip,
-    dither,
-    data,
-    groups: CODED_BITS + Math.ceil(PILOT_CELLS / PILOT_GROUP),
-  };
-  layouts.set(id, layout);
-  return layout;
+  return { scheme, cols, bit, group, chip, dither, data, groups };
+}
+
+/**
+ * audio.2: the same pairs and spans, but a bit's pairs all lie in one region, and over a cycle of
+ * three blocks every bit gets one copy in the telephone band at least once: block c of the cycle
+ * puts bits lOrder[112c … 112c + 111] (modulo 258) there, and the others above 3.4 kHz.
+ */
+function layoutV2(seed: Uint8Array, scheme: AudioScheme): Layout {
+  const cols = scheme.cycle * COLS;
+  const pairRng = new Rng(seed, 'audio2-pairs');
+  const chipRng = new Rng(seed, 'audio2-chips');
+  const spanRng = new Rng(seed, 'audio2-spans');
+  const lOrder = new Rng(seed, 'audio2-phone').permutation(CODED_BITS);
+  const [, phoneEnd] = scheme.regions as [number, number, number];
+  const lPerBlock = (phoneEnd * COLS) / (2 * PAIRS_PER_BIT); // 112
+  const bit = new Int16Array(BANDS * cols).fill(-1);
+  const group = new Int16Array(BANDS * cols);
+  const chip = new Int8Array(BANDS * cols);
+  let maxPilotGroups = 0;
+  for (let blk = 0; blk < scheme.cycle; blk++) {
+    const inPhone = new Uint8Array(CODED_BITS);
+    const phoneBits: number[] = [];
+    for (let i = 0; i < lPerBlock; i++) {
+      const b = lOrder[(blk * lPerBlock + i) % CODED_BITS]!;
+      inPhone[b] = 1;
+      phoneBits.push(b);
+    }
+    const order = spanRng.permutation(CODED_BITS);
+    const highBits = Array.from(order).filter((b) => !inPhone[b]);
+    let pilotCells = 0;
+    for (let span = 0; span < SPANS; span++) {
+      const c0 = blk * COLS + span * SPAN_COLS;
+      for (let r = 0; r < 2; r++) {
+        const pairs: Array<[number, number]> = [];
+        for (let b = scheme.regions[r]!; b < scheme.regions[r + 1]!; b++) {
+          const pc = pairRng.permutation(SPAN_COLS);
+          for (let k = 0; k + 1 < SPAN_COLS; k += 2)
+            pairs.push([b * cols + c0 + pc[k]!, b * cols + c0 + pc[k + 1]!]);
+        }
+        const pOrder = pairRng.permutation(pairs.length);
+        const list = r === 0 ? phoneBits : highBits;
+        const bits: number[] = [];
+        for (let i = span; i < list.length; i += SPANS) bits.push(list[i]!);
+        for (let i = 0; i < pairs.length; i++) {
+          const [a, c] = pairs[pOrder[i]!]!;
+          const sgn = chipRng.nextSign();
+          chip[a] = sgn;
+          chip[c] = -sgn as 1 | -1;
+          const k = Math.floor(i / PAIRS_PER_BIT);
+          for (const cell of [a, c]) {
+            if (k < bits.length) {
+              bit[cell] = bits[k]!;
+              group[cell] = bits[k]!;
+            } else {
+              bit[cell] = -1;
+              group[cell] = CODED_BITS + Math.floor(pilotCells++ / PILOT_GROUP);
+            }
+          }
+        }
+      }
+    }
+    maxPilotGroups = Math.max(maxPilotGroups, Math.ceil(pilotCells / PILOT_GROUP));
+  }
+  return finish(seed, scheme, bit, group, chip, CODED_BITS + maxPilotGroups);
 }
 
 /** The coded bits of a payload as ±1. */
@@ -130,6 +215,7 @@ export function cellFeatures(
   frames: number,
   q: number,
   eps: number,
+  regions: readonly number[],
 ): { f: Float64Array; g: Float64Array; w: Uint8Array; cols: number } {
   const cols = Math.max(0, Math.floor((frames - q) / CELL_FRAMES));
   const e = cellEnergies(p, frames, q, cols);
@@ -137,17 +223,22 @@ export function cellFeatures(
   const g = new Float64Array(cols * BANDS);
   const w = new Uint8Array(cols * BANDS);
   for (let j = 0; j < cols; j++) {
-    const floor = columnFloor(e, j, eps);
-    // The embedder's eligibility rule (see nominalAmplitudes), seen from the received energies.
-    const eligible = ((floor - eps) / FLOOR_REL) * ELIGIBLE;
-    let mean = 0;
-    for (let b = 0; b < BANDS; b++) {
-      const v = Math.log(e[j * BANDS + b]! + floor);
-      c[j * BANDS + b] = v;
-      mean += v / BANDS;
-      w[j * BANDS + b] = e[j * BANDS + b]! >= eligible && e[j * BANDS + b]! > 0 ? 1 : 0;
+    // Floor, eligibility and mean per region of the column (audio.1: one region, the whole column).
+    for (let r = 0; r + 1 < regions.length; r++) {
+      const b0 = regions[r]!;
+      const b1 = regions[r + 1]!;
+      const floor = columnFloor(e, j, b0, b1, eps);
+      // The embedder's eligibility rule (see nominalAmplitudes), seen from the received energies.
+      const eligible = ((floor - eps) / FLOOR_REL) * ELIGIBLE;
+      let mean = 0;
+      for (let b = b0; b < b1; b++) {
+        const v = Math.log(e[j * BANDS + b]! + floor);
+        c[j * BANDS + b] = v;
+        mean += v / (b1 - b0);
+        w[j * BANDS + b] = e[j * BANDS + b]! >= eligible && e[j * BANDS + b]! > 0 ? 1 : 0;
+      }
+      for (let b = b0; b < b1; b++) g[j * BANDS + b] = c[j * BANDS + b]! - mean;
     }
-    for (let b = 0; b < BANDS; b++) g[j * BANDS + b] = c[j * BANDS + b]! - mean;
   }
   return { f: highPass(c, cols), g, w, cols };
 }
@@ -171,14 +262,14 @@ export function cellEnergies(p: Float64Array, frames: number, q: number, cols: n
 
 /**
  * Floor added to a column's cell energies before the log: FLOOR_REL of the column's mean cell
- * energy. Bands far below the rest of the column (between the partials of a synthetic chord, the
+ * energy (of the region's cells). Bands far below the rest of the column (between the partials of a synthetic chord, the
  * empty top of a voiced vowel) carry almost no mark, since the mark is proportional to the program,
  * but their log energy swings wildly; the floor flattens them instead of letting them dominate.
  */
-function columnFloor(e: Float64Array, j: number, eps: number): number {
+function columnFloor(e: Float64Array, j: number, b0: number, b1: number, eps: number): number {
   let s = 0;
-  for (let b = 0; b < BANDS; b++) s += e[j * BANDS + b]!;
-  return (FLOOR_REL * s) / BANDS + eps;
+  for (let b = b0; b < b1; b++) s += e[j * BANDS + b]!;
+  return (FLOOR_REL * s) / (b1 - b0) + eps;
 }
 
 function highPass(c: Float64Array, cols: number): Float64Array {

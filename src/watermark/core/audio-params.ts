@@ -102,3 +102,36 @@ export const AUDIO_MIN_DETECT_SAMPLES = AUDIO_BLOCK_SAMPLES + CELL_FRAMES * HOP;
 export const PHASES = 8;
 /** Candidates (phase, cell phase, column shift) that are decoded. */
 export const SHORTLIST = 3;
+
+/**
+ * The two versions of the audio mark. Both use the grid above and the same quantiser; they differ
+ * in where a coded bit's cells may lie and what a cell's log energy is taken relative to.
+ *  - audio.1: one region (all 50 bands); the block layout repeats every block; features relative to
+ *    the mean of the whole column.
+ *  - audio.2: two regions, the telephone band (bands 0–20: 750–3375 Hz) and the rest (3375–7000
+ *    Hz). A bit's cells lie in one region, features are relative to the mean of their own region
+ *    (so whatever a channel does above 3.4 kHz leaves the telephone band's statistics alone), and
+ *    the layout cycles over three blocks so that every coded bit has cells in the telephone band in
+ *    at least one block of the cycle (112 per block). A share of the power budget goes to the
+ *    telephone band first.
+ */
+export interface AudioScheme {
+  readonly version: 1 | 2;
+  /** Blocks per layout cycle. */
+  readonly cycle: number;
+  /** Region boundaries in bands: region r is bands [regions[r], regions[r + 1]). */
+  readonly regions: readonly number[];
+  /** Share of each column's power budget water-filled into each region first (sums to 1). */
+  readonly shares: readonly number[];
+}
+
+/** Bands of the telephone region in audio.2 (750–3375 Hz). */
+export const PHONE_BANDS = 21;
+
+export const AUDIO_SCHEME_V1: AudioScheme = { version: 1, cycle: 1, regions: [0, BANDS], shares: [1] };
+export const AUDIO_SCHEME_V2: AudioScheme = {
+  version: 2,
+  cycle: 3,
+  regions: [0, PHONE_BANDS, BANDS],
+  shares: [0.5, 0.5],
+};

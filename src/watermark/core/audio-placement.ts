@@ -19,6 +19,7 @@ import {
   PARSEVAL,
   REAL_PASSES,
   SNR_NOMINAL_DB,
+  type AudioScheme,
 } from './audio-params.js';
 import { cellEnergies, cellFeatures, epsilonFor, type Layout } from './audio-layout.js';
 import { stftPower, synthesise, type Spectra } from './audio-stft.js';
@@ -65,7 +66,8 @@ export function limitColumns(
  * cost is m² × the cell's energy, so the budget goes first to the quieter bands of the column
  * (water-filling), each capped at M_CAP (−14 dB under the cell itself: inside the masking
  * threshold of the cell's own content and of its louder neighbours). Bands under ELIGIBLE × the
- * column mean are skipped: there the cell-energy floor hides the mark from the detector.
+ * column mean (audio.2: the mean of their region) are skipped: there the cell-energy floor hides
+ * the mark from the detector.
  */
 export function nominalAmplitudes(
   pc: Float64Array,
@@ -73,30 +75,41 @@ export function nominalAmplitudes(
   frames: number,
   cols: number,
   strength: number,
+  scheme: AudioScheme,
 ): Float64Array {
   const amp = new Float64Array(cols * BANDS);
   const nominal = 10 ** (-SNR_NOMINAL_DB / 10) * strength * strength;
   const cap = Math.min(0.5, M_CAP * strength);
   const e = cellEnergies(pc, frames, 0, cols);
-  const order = new Int32Array(BANDS);
+  const { regions, shares } = scheme;
+  const orders = shares.map((_, r) => new Int32Array(regions[r + 1]! - regions[r]!));
   for (let j = 0; j < cols; j++) {
     let prog = 0;
     for (let f = 0; f < CELL_FRAMES; f++) {
       const t = j * CELL_FRAMES + f;
       if (t < frames) prog += frameProg[t]!;
     }
-    let budget = nominal * prog;
-    let mean = 0;
-    for (let b = 0; b < BANDS; b++) mean += e[j * BANDS + b]! / BANDS;
-    for (let b = 0; b < BANDS; b++) order[b] = b;
-    order.sort((x, y) => e[j * BANDS + x]! - e[j * BANDS + y]!);
-    for (const b of order) {
-      const cellPow = e[j * BANDS + b]! * PARSEVAL;
-      if (e[j * BANDS + b]! < ELIGIBLE * mean || cellPow <= 0) continue;
-      if (budget <= 0) break;
-      const a = Math.min(cap, Math.sqrt(budget / cellPow));
-      amp[j * BANDS + b] = a;
-      budget -= a * a * cellPow;
+    // Region by region (audio.2: the telephone band first), each with its share of the budget plus
+    // what the regions before it left.
+    let carry = 0;
+    for (let r = 0; r < shares.length; r++) {
+      const b0 = regions[r]!;
+      const n = regions[r + 1]! - b0;
+      const order = orders[r]!;
+      let budget = nominal * prog * shares[r]! + carry;
+      let mean = 0;
+      for (let b = b0; b < b0 + n; b++) mean += e[j * BANDS + b]! / n;
+      for (let k = 0; k < n; k++) order[k] = b0 + k;
+      order.sort((x, y) => e[j * BANDS + x]! - e[j * BANDS + y]!);
+      for (const b of order) {
+        const cellPow = e[j * BANDS + b]! * PARSEVAL;
+        if (e[j * BANDS + b]! < ELIGIBLE * mean || cellPow <= 0) continue;
+        if (budget <= 0) break;
+        const a = Math.min(cap, Math.sqrt(budget / cellPow));
+        amp[j * BANDS + b] = a;
+        budget -= a * a * cellPow;
+      }
+      carry = Math.max(0, budget);
     }
   }
   return amp;
@@ -121,6 +134,7 @@ export function informedMark(
   amp: Float64Array,
   sign: Int8Array,
   layout: Layout,
+  j0: number,
   bitSign: Int8Array,
   limit: (m: Float64Array) => void,
 ): Float64Array {
@@ -130,13 +144,15 @@ export function informedMark(
   const groupOf = new Int32Array(cols * BANDS);
   for (let j = 0; j < cols; j++) {
     for (let b = 0; b < BANDS; b++) {
-      groupOf[j * BANDS + b] = Math.floor(j / COLS) * G + layout.group[b * COLS + (j % COLS)]!;
+      // Chunks start on block boundaries: column j0 + j is in the chunk's block ⌊j / COLS⌋.
+      groupOf[j * BANDS + b] =
+        Math.floor(j / COLS) * G + layout.group[b * layout.cols + ((j0 + j) % layout.cols)]!;
     }
   }
   // Group statistics (data groups from the column-relative features, pilots from the high-passed
   // ones) of a band-power array, as the detector computes them.
   const groupStats = (power: Float64Array): Float64Array => {
-    const { f, g, cols: fc } = cellFeatures(power, frames, 0, eps);
+    const { f, g, cols: fc } = cellFeatures(power, frames, 0, eps, layout.scheme.regions);
     const st = new Float64Array(blocks * G);
     for (let i = 0; i < fc * BANDS; i++) {
       const grp = groupOf[i]!;

@@ -52,6 +52,9 @@ export {
   AUDIO_MIN_DETECT_SAMPLES,
   AUDIO_SYNC_Z_MIN,
   AUDIO_WORK_RATE,
+  AUDIO_SCHEME_V1,
+  AUDIO_SCHEME_V2,
+  type AudioScheme,
 } from './audio-params.js';
 export {
   AudioMarkEmbedder,
