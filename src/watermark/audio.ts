@@ -205,9 +205,10 @@ function detectWorking(mono16: Float32Array, seed: Uint8Array): AudioWatermarkDe
     return { ...notFoundFromContentError(audioTooShort(mono16.length / AUDIO_WORK_RATE)), seconds };
   }
   // audio.2 first (what embedding writes), then audio.1 for marks made before it.
-  let r = detectAudioMark(mono16, { seed, scheme: AUDIO_SCHEME_V2 });
+  const powers = new Map<string, Float64Array>();
+  let r = detectAudioMark(mono16, { seed, scheme: AUDIO_SCHEME_V2, powers });
   if (!r.found) {
-    const v1 = detectAudioMark(mono16, { seed, scheme: AUDIO_SCHEME_V1 });
+    const v1 = detectAudioMark(mono16, { seed, scheme: AUDIO_SCHEME_V1, powers });
     if (v1.found) r = v1;
   }
   const common = {

@@ -60,7 +60,7 @@ export interface AudioCoreDetection {
  */
 export function detectAudioMark(
   mono16: Float32Array,
-  params: { seed: Uint8Array; scheme?: AudioScheme },
+  params: { seed: Uint8Array; scheme?: AudioScheme; powers?: PowerCache },
 ): AudioCoreDetection {
   const scheme = params.scheme ?? AUDIO_SCHEME_V2;
   const layout = layoutFor(params.seed, scheme);
@@ -101,7 +101,7 @@ export function detectAudioMark(
   const featureCache = new Map<number, { g: Float64Array; f: Float64Array; w: Uint8Array; cols: number }>();
   for (let ph = 0; ph < PHASES; ph++) {
     const offset = (ph * HOP) / PHASES;
-    const fe = featuresAt(syncPart, offset, scheme.regions);
+    const fe = featuresAt(syncPart, offset, scheme.regions, params.powers);
     if (!fe) continue;
     for (let q = 0; q < CELL_FRAMES; q++) {
       const feat = fe[q]!;
@@ -123,7 +123,8 @@ export function detectAudioMark(
     if (seen.has(key)) continue;
     seen.add(key);
     let feat = featureCache.get(cand.ph * CELL_FRAMES + cand.q)!;
-    if (syncPart !== mono16) feat = featuresAt(mono16, (cand.ph * HOP) / PHASES, scheme.regions)![cand.q]!;
+    if (syncPart !== mono16)
+      feat = featuresAt(mono16, (cand.ph * HOP) / PHASES, scheme.regions, params.powers)![cand.q]!;
     const scan = latticeScan(feat.g, feat.w, feat.cols, cand.shift, layout);
     const pilotZ = pilotScore(feat.f, feat.cols, cand.shift, layout);
     const dec = decodePayload(scan.soft, params.seed);
@@ -156,15 +157,27 @@ export function detectAudioMark(
   return best ?? none('no candidate');
 }
 
+/**
+ * Band powers of one signal by analysis offset, shared between the detections of several schemes
+ * (the STFT does not depend on the scheme). Keyed by signal length and offset: use one per signal.
+ */
+export type PowerCache = Map<string, Float64Array>;
+
 /** Cell features of `x` analysed from sample `offset`, for each of the CELL_FRAMES cell phases. */
 function featuresAt(
   x: Float32Array,
   offset: number,
   regions: readonly number[],
+  powers?: PowerCache,
 ): { g: Float64Array; f: Float64Array; w: Uint8Array; cols: number }[] | undefined {
   const frames = Math.floor((x.length - offset - FRAME) / HOP) + 1;
   if (frames < BLOCK_FRAMES) return undefined;
-  const p = stftPower(x, offset, frames);
+  const key = `${x.length}:${offset}`;
+  let p = powers?.get(key);
+  if (!p) {
+    p = stftPower(x, offset, frames);
+    powers?.set(key, p);
+  }
   const eps = epsilonFor(p);
   const out = [];
   for (let q = 0; q < CELL_FRAMES; q++) out.push(cellFeatures(p, frames, q, eps, regions));
@@ -189,34 +202,30 @@ function latticeScan(
   // One accumulator per copy of a bit in the cycle (slot = block of the cycle × CODED_BITS + bit).
   const slots = layout.scheme.cycle * CODED_BITS;
   const s = new Float64Array(slots);
-  const complete = new Uint8Array(slots);
   const marked = new Uint8Array(slots);
   let sum = 0;
   let n = 0;
   let n2 = 0;
-  const { bit: dBit, col: dCol, band: dBand, chip: dChip, slot: dSlot } = layout.data;
-  const nd = dBit.length;
+  const { band: dBand, chip: dChip, slot: dSlot } = layout.data;
+  const { colStart, slotLo, slotHi } = layout;
   const period = layout.cols;
   // Cycle k covers excerpt columns shift + k·period .. + period - 1 (k starts at -1: a leading part).
   for (let k = -1; shift + k * period < cols; k++) {
     s.fill(0);
-    complete.fill(1);
     marked.fill(0);
     const base = shift + k * period;
-    for (let i = 0; i < nd; i++) {
-      const j = base + dCol[i]!;
-      if (j < 0 || j >= cols) {
-        complete[dSlot[i]!] = 0;
-        continue;
+    for (let j = Math.max(0, base), jEnd = Math.min(cols, base + period); j < jEnd; j++) {
+      for (let i = colStart[j - base]!, e = colStart[j - base + 1]!; i < e; i++) {
+        const cell = j * BANDS + dBand[i]!;
+        s[dSlot[i]!]! += dChip[i]! * g[cell]!;
+        marked[dSlot[i]!]! += w[cell]!;
       }
-      const cell = j * BANDS + dBand[i]!;
-      s[dSlot[i]!]! += dChip[i]! * g[cell]!;
-      marked[dSlot[i]!]! += w[cell]!;
     }
     for (let slot = 0; slot < slots; slot++) {
-      // A copy whose cells were too weak to carry the mark votes in proportion to those that were
-      // strong enough (speech leaves many high bands empty between formants and in pauses).
-      if (!complete[slot] || marked[slot] === 0) continue;
+      // Only complete copies (all cells inside the excerpt) vote. A copy whose cells were too weak
+      // to carry the mark votes in proportion to those that were strong enough (speech leaves many
+      // high bands empty between formants and in pauses).
+      if (base + slotLo[slot]! < 0 || base + slotHi[slot]! >= cols || marked[slot] === 0) continue;
       const bit = slot % CODED_BITS;
       const weight = marked[slot]! / CELLS_PER_BIT;
       const phase = (2 * Math.PI * (s[slot]! - layout.dither[bit]!)) / DELTA;

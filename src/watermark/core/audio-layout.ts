@@ -40,6 +40,11 @@ export interface Layout {
    * belong to: block of the cycle × CODED_BITS + bit), for the detector's scans.
    */
   readonly data: { bit: Int16Array; col: Int16Array; band: Int16Array; chip: Int8Array; slot: Int16Array };
+  /** Data cells of cycle column c: data entries colStart[c] … colStart[c + 1] − 1 (sorted by column). */
+  readonly colStart: Int32Array;
+  /** First and last cycle column of each copy's cells (per slot). */
+  readonly slotLo: Int16Array;
+  readonly slotHi: Int16Array;
   readonly groups: number;
 }
 
@@ -121,16 +126,29 @@ function finish(
     chip: new Int8Array(n),
     slot: new Int16Array(n),
   };
-  for (let cell = 0, i = 0; cell < bit.length; cell++) {
-    if (bit[cell]! < 0) continue;
-    data.bit[i] = bit[cell]!;
-    data.col[i] = cell % cols;
-    data.band[i] = Math.floor(cell / cols);
-    data.chip[i] = chip[cell]!;
-    data.slot[i] = Math.floor((cell % cols) / COLS) * CODED_BITS + bit[cell]!;
-    i++;
+  const colStart = new Int32Array(cols + 1);
+  const slotLo = new Int16Array(scheme.cycle * CODED_BITS).fill(cols);
+  const slotHi = new Int16Array(scheme.cycle * CODED_BITS).fill(-1);
+  // Column by column, so that the detector's scan visits only the columns inside the excerpt.
+  let i = 0;
+  for (let col = 0; col < cols; col++) {
+    colStart[col] = i;
+    for (let band = 0; band < BANDS; band++) {
+      const cell = band * cols + col;
+      if (bit[cell]! < 0) continue;
+      const slot = Math.floor(col / COLS) * CODED_BITS + bit[cell]!;
+      data.bit[i] = bit[cell]!;
+      data.col[i] = col;
+      data.band[i] = band;
+      data.chip[i] = chip[cell]!;
+      data.slot[i] = slot;
+      slotLo[slot] = Math.min(slotLo[slot]!, col);
+      slotHi[slot] = Math.max(slotHi[slot]!, col);
+      i++;
+    }
   }
-  return { scheme, cols, bit, group, chip, dither, data, groups };
+  colStart[cols] = i;
+  return { scheme, cols, bit, group, chip, dither, data, colStart, slotLo, slotHi, groups };
 }
 
 /**

@@ -62,4 +62,4 @@ export {
   type AudioEmbedParams,
   type AudioEmbedResult,
 } from './audio-embed.js';
-export { detectAudioMark, toWorkingMono, type AudioCoreDetection } from './audio-detect.js';
+export { detectAudioMark, toWorkingMono, type AudioCoreDetection, type PowerCache } from './audio-detect.js';
