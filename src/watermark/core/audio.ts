@@ -41,6 +41,17 @@
  * input is split (tested), memory stays bounded, and the file adapter runs ffmpeg's decoder, this
  * code and ffmpeg's encoder at the same time.
  *
+ * Versions. audio.2 (what the embedder writes by default) keeps all of the above and adds a
+ * telephone band: bands 0–20 (0.75–3.375 kHz) and bands 21–49 form two regions; a bit's cells lie
+ * in one region, a cell's log energy is taken relative to its own region's mean (and floor and
+ * eligibility), and the layout cycles over three blocks so that every coded bit has a complete copy
+ * in the telephone band at least once per 6.1 s. Band-passing to 300–3400 Hz then leaves the
+ * telephone band's statistics as they were, where audio.1's whole-column mean moved with whatever
+ * the channel removed above 3.4 kHz and scrambled every lattice. Half of each column's power budget
+ * is water-filled into the telephone band first. The detector scans 96 column shifts (the cycle)
+ * instead of 32. audio.1 (one region, 32-column layout) stays readable: the adapter tries audio.2,
+ * then audio.1, sharing the band powers (see AudioScheme in audio-params.ts).
+ *
  * Files: audio-params.ts (grid, budget, thresholds), audio-stft.ts (transform, band powers,
  * synthesis), audio-layout.ts (keyed layout, cell features), audio-placement.ts (amplitudes, closed
  * loop, SNR limit), audio-embed.ts (streaming embedder), audio-detect.ts (detector),
