@@ -66,6 +66,8 @@ export interface DetectAudioWatermarkOptions {
   readonly key?: string | Uint8Array;
   /** Seconds of audio analysed from the start (default 120; any 5 s of marked audio suffice). */
   readonly maxSeconds?: number;
+  /** Read only this version of the mark (default: audio.2, then audio.1). */
+  readonly version?: 1 | 2;
 }
 
 export interface AudioWatermarkDetection {
@@ -196,18 +198,24 @@ export function detectAudioWatermarkPcm(
   checkOptions(options);
   checkPcm(pcm);
   const seed = deriveWatermarkSeed(options.key);
-  return detectWorking(toWorkingMono(pcm.channels, pcm.sampleRate), seed);
+  return detectWorking(toWorkingMono(pcm.channels, pcm.sampleRate), seed, checkVersion(options.version));
 }
 
-function detectWorking(mono16: Float32Array, seed: Uint8Array): AudioWatermarkDetection {
+function checkVersion(v: unknown): 1 | 2 | undefined {
+  if (v === undefined || v === 1 || v === 2) return v;
+  throw new RangeError(`Expected 1 or 2 for version but received ${String(v)}`);
+}
+
+function detectWorking(mono16: Float32Array, seed: Uint8Array, version?: 1 | 2): AudioWatermarkDetection {
   const seconds = round(mono16.length / AUDIO_WORK_RATE, 3);
   if (mono16.length < AUDIO_MIN_DETECT_SAMPLES) {
     return { ...notFoundFromContentError(audioTooShort(mono16.length / AUDIO_WORK_RATE)), seconds };
   }
   // audio.2 first (what embedding writes), then audio.1 for marks made before it.
   const powers = new Map<string, Float64Array>();
-  let r = detectAudioMark(mono16, { seed, scheme: AUDIO_SCHEME_V2, powers });
-  if (!r.found) {
+  const scheme = version === 1 ? AUDIO_SCHEME_V1 : AUDIO_SCHEME_V2;
+  let r = detectAudioMark(mono16, { seed, scheme, powers });
+  if (!r.found && version === undefined) {
     const v1 = detectAudioMark(mono16, { seed, scheme: AUDIO_SCHEME_V1, powers });
     if (v1.found) r = v1;
   }
@@ -407,6 +415,7 @@ export async function detectAudioWatermark(
   checkOptions(options);
   const seed = deriveWatermarkSeed(options.key);
   const maxSeconds = checkSeconds(options.maxSeconds, 'maxSeconds', DEFAULT_MAX_DETECT_SECONDS);
+  const version = checkVersion(options.version);
   try {
     const mono16 = await withMediaFile(input, async (path) => {
       const format = sniffFormat(input instanceof Uint8Array ? input : await readHead(path)).format;
@@ -425,7 +434,7 @@ export async function detectAudioWatermark(
       }
       return concat(parts, n);
     });
-    return detectWorking(mono16, seed);
+    return detectWorking(mono16, seed, version);
   } catch (err) {
     // Unreadable paths and a missing ffmpeg are the caller's problem; anything about the content
     // is a verdict.

@@ -9,7 +9,7 @@ import { LEGACY_WATERMARK_ALG } from './schemes/legacy.js';
 /**
  * The identifier releases before the scheme registry wrote for every medium; still read (it names
  * the version-1 scheme of the file's medium), no longer written: each scheme has its own
- * (`org.provmark.watermark.image.1`, `…video.1`, `…audio.1`; see `watermarkSchemes()`).
+ * (`org.provmark.watermark.image.1`, `…video.1`, `…audio.2`, detect-only `…audio.1`; see `watermarkSchemes()`).
  *
  * @deprecated Use a scheme's `id` (`watermarkScheme`, `watermarkSchemes`).
  */

@@ -92,6 +92,7 @@ describe('resolution API server over real HTTP', () => {
         { alg: 'org.provmark.watermark.video.1' },
         { alg: 'org.provmark.watermark.video.2' },
         { alg: 'org.provmark.watermark.audio.1' },
+        { alg: 'org.provmark.watermark.audio.2' },
         { alg: SOFT_BINDING_ALG },
       ],
       fingerprints: [],

@@ -34,6 +34,7 @@ const IMAGE = 'org.provmark.watermark.image.1';
 const VIDEO = 'org.provmark.watermark.video.1';
 const VIDEO2 = 'org.provmark.watermark.video.2';
 const AUDIO = 'org.provmark.watermark.audio.1';
+const AUDIO2 = 'org.provmark.watermark.audio.2';
 const toyValue = (id: string): string => Buffer.from(id, 'ascii').toString('base64');
 
 let repo: SqliteRepository;
@@ -48,7 +49,7 @@ afterAll(async () => {
 
 describe('the built-in schemes', () => {
   it('one identifier per medium and version; the legacy identifier names the v1 of the file’s medium', () => {
-    expect(watermarkAlgorithms()).toEqual([IMAGE, VIDEO, VIDEO2, AUDIO, LEGACY_WATERMARK_ALG]);
+    expect(watermarkAlgorithms()).toEqual([IMAGE, VIDEO, VIDEO2, AUDIO, AUDIO2, LEGACY_WATERMARK_ALG]);
     expect(LEGACY_WATERMARK_ALG).toBe('org.provmark.watermark.1');
     expect(watermarkScheme(LEGACY_WATERMARK_ALG, 'image')?.id).toBe(IMAGE);
     expect(watermarkScheme(LEGACY_WATERMARK_ALG, 'video')?.id).toBe(VIDEO);
@@ -74,10 +75,11 @@ describe('the built-in schemes', () => {
     }
     for (const f of ['svg', 'heic', 'jxl', 'pdf', 'c2pa'] as const)
       expect(canCarryWatermark(f), f).toBe(false);
-    // A video's frames first (the newest layout marks, both read), then its soundtrack.
-    expect(watermarkSchemesFor('mp4', 'embed').map((s) => s.id)).toEqual([VIDEO2, AUDIO]);
-    expect(watermarkSchemesFor('mp4', 'detect').map((s) => s.id)).toEqual([VIDEO2, VIDEO, AUDIO]);
-    expect(watermarkSchemesFor(FORMATS.m4a, 'detect').map((s) => s.id)).toEqual([AUDIO]);
+    // A video's frames first (the newest layout marks, both read), then its soundtrack (audio.2
+    // marks; audio.1 is detect-only and still reads).
+    expect(watermarkSchemesFor('mp4', 'embed').map((s) => s.id)).toEqual([VIDEO2, AUDIO2]);
+    expect(watermarkSchemesFor('mp4', 'detect').map((s) => s.id)).toEqual([VIDEO2, VIDEO, AUDIO2, AUDIO]);
+    expect(watermarkSchemesFor(FORMATS.m4a, 'detect').map((s) => s.id)).toEqual([AUDIO2, AUDIO]);
   });
 
   it('a lookup by either identifier covers rows stored under both', () => {

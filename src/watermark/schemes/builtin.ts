@@ -4,6 +4,7 @@
  * that takes a format marks it; older ones stay listed so their marks are still read.
  */
 import { audioWatermarkV1 } from './audio/index.js';
+import { audioWatermarkV2 } from './audio-2/index.js';
 import { imageWatermarkV1 } from './image/index.js';
 import type { WatermarkScheme } from './types.js';
 import { videoWatermarkV1 } from './video/index.js';
@@ -14,4 +15,5 @@ export const builtInSchemes: readonly WatermarkScheme[] = [
   videoWatermarkV1,
   videoWatermarkV2,
   audioWatermarkV1,
+  audioWatermarkV2,
 ];

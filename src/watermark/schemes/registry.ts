@@ -131,7 +131,7 @@ function formatInfo(format: FormatInfo | MediaFormat): FormatInfo {
  *
  * @example
  * ```ts
- * watermarkSchemesFor('mp4', 'embed').map((s) => s.id); // ['…video.1', '…audio.1']
+ * watermarkSchemesFor('mp4', 'embed').map((s) => s.id); // ['…video.1', '…audio.2']
  * ```
  */
 export function watermarkSchemesFor(
