@@ -189,7 +189,8 @@ describe('audio watermark on PCM', () => {
       }
     }
     expect(attempts).toBeGreaterThanOrEqual(18);
-  });
+    // 20 detections, each reading audio.2 (96 column shifts) and then audio.1: slow on a loaded machine.
+  }, 180_000);
 
   it('rejects misuse with TypeError/RangeError and short or low-rate audio with coded errors', () => {
     expect(() => embedAudioWatermarkPcm(music, { payload: 'xyz' })).toThrow(RangeError);
