@@ -1,5 +1,5 @@
 /**
- * `npm run bench:audio-speech -- [--rounds N] [--excerpts K] [--nb-programs N] [--nb-excerpts K] [--nb-only | --no-nb]`
+ * `npm run bench:audio-speech -- [--rounds N] [--excerpts K] [--nb-programs N] [--nb-excerpts K] [--nb-only | --no-nb] [--nb-real]`
  *
  * Speech through AAC and MP3 at 128 kb/s, read back from random 5-second excerpts: the hardest
  * case of issue 6's audio targets, on speech the main benchmark does not use (espeak-ng, other
@@ -23,9 +23,11 @@
  * ../shared/fixtures/audio), marked, sent through a telephone line (300–3400 Hz band-pass, 8 kHz,
  * G.711 µ-law), Opus at 16 kb/s, GSM 06.10 (13 kb/s, 8 kHz) and Speex narrowband (8 kHz), and read
  * from random 10-second excerpts. Targets: ≥ 90% recovered per channel, no payload from the same
- * programs unmarked through the same channels.
+ * programs unmarked through the same channels. `--nb-real` runs the section on 20 s segments of
+ * the real developer recording instead (it was used while tuning: not a held-out result).
  */
 import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { detectAudioWatermark, embedAudioWatermarkPcm } from '../src/watermark/audio.js';
 import { encodePcm, ffmpegPipe, hasEspeak, SPEECH_TEXT, transcode } from '../test/watermark/audio-signals.js';
 import { hasFlag, numberArg, printTable, randomPayload, scorecard, xorshift32 } from './util.js';
@@ -38,6 +40,9 @@ const nbPrograms = numberArg('--nb-programs', 4);
 const nbExcerpts = numberArg('--nb-excerpts', 4);
 const nbOnly = hasFlag('--nb-only');
 const noNb = hasFlag('--no-nb');
+/** Narrowband section on the real developer recording instead of espeak-ng (it was used while tuning). */
+const nbReal = hasFlag('--nb-real');
+const REAL_SPEECH = '../shared/fixtures/audio/speech-16k.wav';
 const excerpts = numberArg('--excerpts', 8);
 const rand = xorshift32(0x2545f491);
 
@@ -188,10 +193,32 @@ if (!hasEspeak()) {
 if (hasEspeak() && !noNb) await narrowband();
 scorecard.finish('bench:audio-speech');
 
-async function narrowband(): Promise<void> {
+/** Narrowband program p: three new sentences in a rotating voice, or 20 s of the real recording. */
+function narrowbandProgram(p: number): { pcm: Float32Array; rate: number } {
+  const rate = [22050, 48000][p % 2]!;
+  if (nbReal) {
+    const all = ffmpegPipe(readFileSync(REAL_SPEECH), [], ['-ac', '1', '-ar', String(rate)]);
+    const start = (p * 20 * rate) % Math.max(1, all.length - 20 * rate + 1);
+    return { pcm: all.slice(start, start + 20 * rate), rate };
+  }
   const texts = SETS[0]!.texts;
+  const [voice, speed] = VOICES[p % VOICES.length]!;
+  const parts = [0, 1, 2].map((k) => say(texts[(p + k) % texts.length]!, voice, speed, rate));
+  const pcm = new Float32Array(parts.reduce((a, x) => a + x.length, 0));
+  parts.reduce((at, x) => (pcm.set(x, at), at + x.length), 0);
+  return { pcm, rate };
+}
+
+async function narrowband(): Promise<void> {
+  if (nbReal && !existsSync(REAL_SPEECH)) {
+    console.log(`${REAL_SPEECH} not found: no real speech to measure`);
+    return;
+  }
+  const source = nbReal
+    ? 'real speech: the developer recording (used while tuning), 20 s segments'
+    : 'espeak-ng, three new sentences per program';
   console.log(
-    `\n## Speech through narrowband channels, 10-second excerpts (${nbPrograms} programs × ${nbExcerpts} excerpts per channel)\n`,
+    `\n## Speech through narrowband channels, 10-second excerpts (${source}; ${nbPrograms} programs × ${nbExcerpts} excerpts per channel)\n`,
   );
   const stats = new Map<
     string,
@@ -200,11 +227,7 @@ async function narrowband(): Promise<void> {
   let minSnr = Infinity;
   let wrong = 0;
   for (let p = 0; p < nbPrograms; p++) {
-    const [voice, speed] = VOICES[p % VOICES.length]!;
-    const rate = [22050, 48000][p % 2]!;
-    const parts = [0, 1, 2].map((k) => say(texts[(p + k) % texts.length]!, voice, speed, rate));
-    const pcm = new Float32Array(parts.reduce((a, x) => a + x.length, 0));
-    parts.reduce((at, x) => (pcm.set(x, at), at + x.length), 0);
+    const { pcm, rate } = narrowbandProgram(p);
     const total = pcm.length / rate;
     const id = randomPayload(rand);
     const { pcm: marked, snrDb } = embedAudioWatermarkPcm(

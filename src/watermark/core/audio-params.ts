@@ -1,7 +1,7 @@
 /**
- * Parameters of the audio watermark (audio.1): the time-frequency grid, the block layout's sizes, the
- * mark's power budget and the detector's thresholds. See audio.ts for the design, README.md ("Audio")
- * for the measurements.
+ * Parameters of the audio watermark (audio.1 and audio.2): the time-frequency grid, the block
+ * layout's sizes, the mark's power budget and the detector's thresholds. See audio.ts for the
+ * design, README.md ("Audio") for the measurements.
  */
 import { CODED_BITS } from './code.js';
 
