@@ -180,9 +180,34 @@ function featuresAt(
   }
   const eps = epsilonFor(p);
   const out = [];
-  for (let q = 0; q < CELL_FRAMES; q++) out.push(cellFeatures(p, frames, q, eps, regions));
+  const narrow = regions.length > 2 && isNarrowband(p, regions[1]!);
+  for (let q = 0; q < CELL_FRAMES; q++) {
+    const fe = cellFeatures(p, frames, q, eps, regions);
+    // A telephone copy: the regions above the telephone band hold only the channel's roll-off and
+    // noise, relative to a mean of nothing; their cells cast no vote.
+    if (narrow) for (let i = 0; i < fe.w.length; i++) if (i % BANDS >= regions[1]!) fe.w[i] = 0;
+    out.push(fe);
+  }
   return out;
 }
+
+/**
+ * Whether a signal is band-limited to the telephone band: its power at 4–7 kHz (above an 8 kHz
+ * channel's Nyquist) is under NARROWBAND_REL of its power in bands [0, phoneEnd).
+ */
+function isNarrowband(p: Float64Array, phoneEnd: number): boolean {
+  const top = Math.ceil((4000 - 750) / 125); // first band above 4 kHz
+  let low = 0;
+  let high = 0;
+  for (let i = 0; i < p.length; i++) {
+    const b = i % BANDS;
+    if (b < phoneEnd) low += p[i]!;
+    else if (b >= top) high += p[i]!;
+  }
+  return high < NARROWBAND_REL * low;
+}
+/** −40 dB: an 8 kHz or 3.4 kHz low-passed copy sits far under it, any wideband program far above. */
+const NARROWBAND_REL = 1e-4;
 
 /**
  * Data statistics at one alignment. Every complete copy of a bit's group (all its cells inside
