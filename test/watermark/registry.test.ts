@@ -107,7 +107,8 @@ describe('the built-in schemes', () => {
     expect(rows.map((x) => [x.id, x.embeds, x.legacyIds])).toEqual([
       [IMAGE, true, [LEGACY_WATERMARK_ALG]],
       [VIDEO, true, [LEGACY_WATERMARK_ALG]],
-      [AUDIO, true, [LEGACY_WATERMARK_ALG]],
+      [AUDIO, false, [LEGACY_WATERMARK_ALG]],
+      [AUDIO2, true, []],
     ]);
   });
 
