@@ -49,7 +49,8 @@
  * telephone band's statistics as they were, where audio.1's whole-column mean moved with whatever
  * the channel removed above 3.4 kHz and scrambled every lattice. Half of each column's power budget
  * is water-filled into the telephone band first. The detector scans 96 column shifts (the cycle)
- * instead of 32. audio.1 (one region, 32-column layout) stays readable: the adapter tries audio.2,
+ * instead of 32, and on a telephone copy (no power at 4.5–7 kHz) counts the telephone band's votes
+ * only. audio.1 (one region, 32-column layout) stays readable: the adapter tries audio.2,
  * then audio.1, sharing the band powers (see AudioScheme in audio-params.ts).
  *
  * Files: audio-params.ts (grid, budget, thresholds), audio-stft.ts (transform, band powers,
