@@ -106,7 +106,8 @@ describe('the built-in schemes', () => {
     const rows = JSON.parse(r.stdout) as Array<{ id: string; embeds: boolean; legacyIds: string[] }>;
     expect(rows.map((x) => [x.id, x.embeds, x.legacyIds])).toEqual([
       [IMAGE, true, [LEGACY_WATERMARK_ALG]],
-      [VIDEO, true, [LEGACY_WATERMARK_ALG]],
+      [VIDEO, false, [LEGACY_WATERMARK_ALG]],
+      [VIDEO2, true, []],
       [AUDIO, false, [LEGACY_WATERMARK_ALG]],
       [AUDIO2, true, []],
     ]);
