@@ -131,5 +131,6 @@ describe.skipIf(!CHROMIUM)('watermark in the browser vs Node', () => {
       const row = rows.find((r) => r.startsWith(c.name.padEnd(18)))!;
       expect(row.includes(`browser ${c.marked ?? 'none'} `)).toBe(true);
     }
-  });
+    // Unmarked files take the window search (a second read at four working areas) on both sides.
+  }, 180_000);
 });

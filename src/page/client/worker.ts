@@ -1,6 +1,6 @@
 /**
  * The page's worker: the C2PA engine (the same @contentauth/c2pa-wasm build the Node side uses)
- * and the image watermark detector (src/watermark/core, unchanged) run here, off the page's main
+ * and the image watermark detector (src/watermark/core, window search included) run here, off the page's main
  * thread. The worker makes no network request: the page compiles the engine and hands it over,
  * and looks ids up itself.
  */
@@ -10,7 +10,14 @@ import { NO_MANIFEST_KINDS, parseEngineError } from '../../c2pa/engine-errors.js
 import { C2PA_STORE_UUID } from '../../c2pa/store-uuid.js';
 import { isProvmarkError } from '../../errors.js';
 import { sniffFormat } from '../../media/sniff.js';
-import { MIN_DETECT_SIDE, WORK_AREA, detectMark } from '../../watermark/core/index.js';
+import {
+  MIN_DETECT_SIDE,
+  WINDOW_MIN_SOURCE_AREA,
+  WINDOW_PLANE_AREA,
+  WORK_AREA,
+  detectMark,
+  detectMarkInWindows,
+} from '../../watermark/core/index.js';
 import type { ReadOutcome, WatermarkReading, WorkerRequest, WorkerResponse } from './protocol.js';
 import { lumaPlane } from './luma.js';
 import { watermarkSeed } from './seed.js';
@@ -110,8 +117,16 @@ async function readWatermark(blob: Blob, key: string | undefined): Promise<Water
     };
   }
   const { plane, width: w, height: h } = lumaPlane(bitmap, WORK_AREA);
+  const seed = await watermarkSeed(key);
+  let r = detectMark(plane, w, h, { seed });
+  if (!r.found && width * height >= WINDOW_MIN_SOURCE_AREA) {
+    // As the Node adapter: the picture may fill one cell of a collage; search the quadrants of
+    // the frame read at four working areas.
+    const fine = lumaPlane(bitmap, WINDOW_PLANE_AREA);
+    const inWindow = detectMarkInWindows(fine.plane, fine.width, fine.height, { seed });
+    if (inWindow.found) r = inWindow;
+  }
   bitmap.close();
-  const r = detectMark(plane, w, h, { seed: await watermarkSeed(key) });
   const common = {
     confidence: Math.round(r.confidence * 1e4) / 1e4,
     bitErrors: r.bitErrors,
